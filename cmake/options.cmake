@@ -1,0 +1,12 @@
+# execbench::options: the language level, warnings and sanitizers every execbench target uses.
+add_library(execbench_options INTERFACE)
+add_library(execbench::options ALIAS execbench_options)
+target_compile_features(execbench_options INTERFACE cxx_std_20)
+target_compile_options(execbench_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+                                                   -Wnon-virtual-dtor -Wno-missing-field-initializers)
+if(EXECBENCH_SANITIZE)
+  set(_sanitize_flags -fsanitize=${EXECBENCH_SANITIZE} -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer -g)
+  target_compile_options(execbench_options INTERFACE ${_sanitize_flags})
+  target_link_options(execbench_options INTERFACE ${_sanitize_flags})
+endif()

@@ -1,0 +1,46 @@
+// The runtime contract: what every one of execbench's six runtimes provides, as a concept.
+//
+// A runtime is a scheduler (it resumes coroutines on its threads and keeps the registry of the
+// tasks spawned on it) constructed with a worker count, that can also
+//   - post(f): run a callable on one of its threads (from any thread);
+//   - run(task): run a task to completion from the calling thread and return its value or rethrow;
+//   - sleep(d): an awaitable that resumes the awaiting task no earlier than d later (the async
+//     runtimes suspend; the blocking ones block the worker thread, as blocking code does);
+//   - yield(): an awaitable that lets other ready work run first;
+//   - shutdown(): graceful: cancel every task still pending and wait until they have all ended.
+// Spawning is the same for all of them: rt::spawn(runtime, task) (spawn.hpp).
+#pragma once
+
+#include <chrono>
+#include <concepts>
+#include <coroutine>
+#include <cstddef>
+#include <string_view>
+
+#include "execbench/runtime/spawn.hpp"
+#include "execbench/runtime/task.hpp"
+#include "execbench/runtime/task_context.hpp"
+
+namespace execbench::rt {
+
+// Something a task can co_await that yields nothing.
+template <class A>
+concept void_awaitable = requires(A a, std::coroutine_handle<detail::task_promise<void>> h) {
+  { a.await_ready() } -> std::convertible_to<bool>;
+  a.await_suspend(h);
+  a.await_resume();
+};
+
+template <class R>
+concept runtime = std::derived_from<R, scheduler> && std::constructible_from<R, std::size_t> &&
+    requires(R& r, const R& cr, std::chrono::nanoseconds d, task<int> t) {
+  { R::name } -> std::convertible_to<std::string_view>;
+  { cr.workers() } -> std::same_as<std::size_t>;
+  r.post([]() noexcept {});
+  { r.run(std::move(t)) } -> std::same_as<int>;
+  { r.sleep(d) } -> void_awaitable;
+  { r.yield() } -> void_awaitable;
+  r.shutdown();
+};
+
+}  // namespace execbench::rt

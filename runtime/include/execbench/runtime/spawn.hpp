@@ -1,0 +1,317 @@
+// spawn: start a task on a scheduler, concurrently with its caller, and get a join_handle.
+//
+// A join_handle<T> is awaitable (co_await yields the task's value or rethrows its exception),
+// can be waited for from a plain thread (get), and can cancel the task. The scheduler keeps a
+// registry of the spawned tasks still alive so that shutdown can cancel them and destruction
+// can free their frames.
+#pragma once
+
+#include <atomic>
+#include <cassert>
+#include <coroutine>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "execbench/runtime/spin_lock.hpp"
+#include "execbench/runtime/task.hpp"
+#include "execbench/runtime/task_context.hpp"
+
+namespace execbench::rt {
+
+template <class T>
+class join_handle;
+
+namespace detail {
+class join_state_base;
+struct root_promise;
+}  // namespace detail
+
+namespace detail {
+
+// The coroutine that owns a spawned task: it awaits it and stores the outcome.
+struct root_coro {
+  std::coroutine_handle<root_promise> h;
+};
+
+class join_state_base : public task_context {
+ public:
+  using task_context::task_context;
+
+  bool done() const noexcept { return done_.load(std::memory_order_acquire); }
+
+  // Block the calling thread until the task has finished.
+  void wait() const noexcept {
+    while (!done_.load(std::memory_order_acquire)) done_.wait(false, std::memory_order_acquire);
+  }
+
+  // Park `waiter` until completion; false if already done (then do not suspend).
+  bool park(std::coroutine_handle<> waiter, scheduler& where) noexcept {
+    std::lock_guard<spin_lock> lock(join_lock_);
+    if (finished_) return false;
+    waiter_ = waiter;
+    waiter_sched_ = &where;
+    return true;
+  }
+
+  // Called by the root frame after it has destroyed itself.
+  void complete() noexcept;
+  // Called when the runtime destroys the frame instead of letting it finish.
+  void abandon() noexcept;
+
+ protected:
+  virtual void set_abandoned() noexcept = 0;
+
+ public:  // for spawn, the registry and the awaiters below, not for users
+  void finish() noexcept;
+
+  // registry links
+  join_state_base* prev_ = nullptr;
+  join_state_base* next_ = nullptr;
+  std::coroutine_handle<root_promise> frame_;
+
+  spin_lock join_lock_;
+  bool finished_ = false;
+  std::coroutine_handle<> waiter_;
+  scheduler* waiter_sched_ = nullptr;
+  std::atomic<bool> done_{false};
+};
+
+template <class T>
+class join_state final : public join_state_base {
+ public:
+  using join_state_base::join_state_base;
+
+  template <class U>
+  void set_value(U&& v) {
+    value_.emplace(std::forward<U>(v));
+  }
+  void set_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
+  T take() {
+    if (error_) std::rethrow_exception(error_);
+    return std::move(*value_);
+  }
+
+ private:
+  void set_abandoned() noexcept override {
+    if (!error_ && !value_) error_ = std::make_exception_ptr(cancelled_error{});
+  }
+  std::optional<T> value_;
+  std::exception_ptr error_;
+};
+
+template <>
+class join_state<void> final : public join_state_base {
+ public:
+  using join_state_base::join_state_base;
+
+  void set_value() noexcept { has_value_ = true; }
+  void set_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
+  void take() {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void set_abandoned() noexcept override {
+    if (!error_ && !has_value_) error_ = std::make_exception_ptr(cancelled_error{});
+  }
+  bool has_value_ = false;
+  std::exception_ptr error_;
+};
+
+struct root_promise : promise_base {
+  std::shared_ptr<join_state_base> state;
+
+  root_coro get_return_object() noexcept {
+    return {std::coroutine_handle<root_promise>::from_promise(*this)};
+  }
+  std::suspend_always initial_suspend() const noexcept { return {}; }
+  auto final_suspend() const noexcept {
+    struct finisher {
+      bool await_ready() const noexcept { return false; }
+      void await_suspend(std::coroutine_handle<root_promise> h) noexcept {
+        // Free the frame first, so that whoever the completion wakes sees it gone.
+        auto st = std::move(h.promise().state);
+        h.destroy();
+        st->complete();
+      }
+      void await_resume() const noexcept {}
+    };
+    return finisher{};
+  }
+  void return_void() const noexcept {}
+  void unhandled_exception() const noexcept { std::terminate(); }  // run_root catches all
+};
+
+template <class T>
+root_coro run_root(join_state<T>* s, task<T> t) {
+  try {
+    if constexpr (std::is_void_v<T>) {
+      co_await std::move(t);
+      s->set_value();
+    } else {
+      s->set_value(co_await std::move(t));
+    }
+  } catch (...) {
+    s->set_error(std::current_exception());
+  }
+}
+
+template <class T>
+class join_awaiter final : public cancellable_wait {
+ public:
+  explicit join_awaiter(join_state<T>* s) noexcept : st_(s) {}
+  bool await_ready() const noexcept { return st_->done(); }
+  template <class Promise>
+  bool await_suspend(std::coroutine_handle<Promise> caller) noexcept {
+    ctx_ = context_of(caller);
+    scheduler& where = ctx_ != nullptr ? ctx_->sched() : st_->sched();
+    if (!st_->park(caller, where)) return false;
+    if (ctx_ != nullptr && !ctx_->begin_wait(this)) st_->request_cancel();
+    return true;
+  }
+  void cancel_wait() noexcept override { st_->request_cancel(); }
+  T await_resume() {
+    if (ctx_ != nullptr) ctx_->end_wait(this);
+    return st_->take();
+  }
+
+ private:
+  join_state<T>* st_;
+  task_context* ctx_ = nullptr;
+};
+
+}  // namespace detail
+}  // namespace execbench::rt
+
+template <class... Args>
+struct std::coroutine_traits<execbench::rt::detail::root_coro, Args...> {
+  using promise_type = execbench::rt::detail::root_promise;
+};
+
+namespace execbench::rt {
+
+template <class T>
+class [[nodiscard]] join_handle {
+ public:
+  join_handle() noexcept = default;
+  explicit join_handle(std::shared_ptr<detail::join_state<T>> st) noexcept : st_(std::move(st)) {}
+
+  bool valid() const noexcept { return static_cast<bool>(st_); }
+  bool done() const noexcept { return st_->done(); }
+
+  // Request cancellation: the task sees cancelled_error at its current or next await point.
+  void cancel() noexcept { st_->request_cancel(); }
+
+  // Block the calling thread (not a runtime thread the task needs) until the task finishes;
+  // its value, or its exception rethrown.
+  T get() {
+    st_->wait();
+    return st_->take();
+  }
+
+  // Await completion from a task: its value, or its exception rethrown. If the awaiting task is
+  // cancelled meanwhile, the cancellation is passed on to this task (as asyncio does).
+  auto operator co_await() const noexcept { return detail::join_awaiter<T>(st_.get()); }
+
+ private:
+  std::shared_ptr<detail::join_state<T>> st_;
+};
+
+// Start `t` on `s`: it runs concurrently with the caller, first resumed by `s`.
+template <class T>
+join_handle<T> spawn(scheduler& s, task<T> t) {
+  auto st = std::make_shared<detail::join_state<T>>(s);
+  auto frame = detail::run_root<T>(st.get(), std::move(t)).h;
+  frame.promise().ctx = st.get();
+  frame.promise().state = st;
+  st->frame_ = frame;
+  s.roots().add(st.get());
+  s.schedule(frame);
+  return join_handle<T>(std::move(st));
+}
+
+// ---- out-of-line pieces (header-only library) ----
+
+inline void detail::join_state_base::complete() noexcept {
+  sched().roots().remove(this);
+  finish();
+}
+
+inline void detail::join_state_base::abandon() noexcept {
+  set_abandoned();
+  {
+    std::lock_guard<spin_lock> lock(join_lock_);
+    finished_ = true;
+    waiter_ = {};  // its frame is being destroyed too, or will never be resumed
+  }
+  done_.store(true, std::memory_order_release);
+  done_.notify_all();
+}
+
+inline void detail::join_state_base::finish() noexcept {
+  std::coroutine_handle<> waiter;
+  scheduler* where = nullptr;
+  {
+    std::lock_guard<spin_lock> lock(join_lock_);
+    finished_ = true;
+    waiter = std::exchange(waiter_, {});
+    where = waiter_sched_;
+  }
+  done_.store(true, std::memory_order_release);
+  done_.notify_all();
+  if (waiter) where->schedule(waiter);
+}
+
+inline void root_registry::add(detail::join_state_base* n) noexcept {
+  std::lock_guard<spin_lock> lock(lock_);
+  n->prev_ = nullptr;
+  n->next_ = head_;
+  if (head_ != nullptr) head_->prev_ = n;
+  head_ = n;
+  ++size_;
+}
+
+inline void root_registry::remove(detail::join_state_base* n) noexcept {
+  std::lock_guard<spin_lock> lock(lock_);
+  if (n->prev_ != nullptr) n->prev_->next_ = n->next_;
+  if (n->next_ != nullptr) n->next_->prev_ = n->prev_;
+  if (head_ == n) head_ = n->next_;
+  n->prev_ = n->next_ = nullptr;
+  --size_;
+}
+
+inline std::size_t root_registry::size() const noexcept {
+  std::lock_guard<spin_lock> lock(lock_);
+  return size_;
+}
+
+inline void root_registry::cancel_all() noexcept {
+  std::lock_guard<spin_lock> lock(lock_);
+  for (auto* n = head_; n != nullptr; n = n->next_) n->request_cancel();
+}
+
+inline void root_registry::destroy_all() noexcept {
+  for (;;) {
+    detail::join_state_base* n = nullptr;
+    {
+      std::lock_guard<spin_lock> lock(lock_);
+      n = head_;
+      if (n == nullptr) return;
+      head_ = n->next_;
+      if (head_ != nullptr) head_->prev_ = nullptr;
+      n->prev_ = n->next_ = nullptr;
+      --size_;
+    }
+    auto frame = std::exchange(n->frame_, {});
+    auto keep = frame.promise().state;  // the frame's reference goes with the frame
+    frame.destroy();
+    keep->abandon();
+  }
+}
+
+}  // namespace execbench::rt

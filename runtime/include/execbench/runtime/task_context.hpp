@@ -1,0 +1,130 @@
+// The contract between tasks and the runtimes that run them: a scheduler resumes coroutines,
+// a task_context is one spawned task's cancellation state, a cancellable_wait is a suspension
+// that cancellation can cut short.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <coroutine>
+#include <exception>
+#include <memory>
+#include <mutex>
+
+#include "execbench/runtime/spin_lock.hpp"
+
+namespace execbench::rt {
+
+// Thrown at the await point of a task whose cancellation was requested; its awaiter sees it too.
+class cancelled_error : public std::exception {
+ public:
+  const char* what() const noexcept override { return "task cancelled"; }
+};
+
+namespace detail {
+class join_state_base;
+}
+
+// The spawned tasks alive on one scheduler (methods in spawn.hpp).
+class root_registry {
+ public:
+  void add(detail::join_state_base* n) noexcept;
+  void remove(detail::join_state_base* n) noexcept;
+  std::size_t size() const noexcept;
+  // Request cancellation of every live spawned task (graceful shutdown's first half).
+  void cancel_all() noexcept;
+  // Free the frames of every live spawned task; their join_handles report cancelled_error.
+  // Only while none of them is running (the runtime's threads are stopped).
+  void destroy_all() noexcept;
+
+ private:
+  mutable spin_lock lock_;
+  detail::join_state_base* head_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// Anything that can resume a coroutine later on one of its threads. Every runtime is one.
+class scheduler {
+ public:
+  // Resume `h` later, on one of this runtime's threads; never inline. Callable from any thread.
+  virtual void schedule(std::coroutine_handle<> h) noexcept = 0;
+
+  // The spawned tasks still alive on this scheduler (see spawn.hpp).
+  root_registry& roots() noexcept { return roots_; }
+
+ protected:
+  scheduler() = default;
+  ~scheduler() = default;
+
+ private:
+  root_registry roots_;
+};
+
+// A suspension that cancellation can cut short: a timer, a readiness wait, a join.
+class cancellable_wait {
+ public:
+  // Called at most once per wait, from any thread, with the context's lock held (so it must not call back into the context), while the wait
+  // is registered. It must make the waiting coroutine resume soon; the awaiter then sees
+  // `cancel_requested()` and throws cancelled_error. The wait object stays alive until the
+  // awaiter's end_wait() returns, which cannot happen while cancel_wait() runs.
+  virtual void cancel_wait() noexcept = 0;
+
+ protected:
+  ~cancellable_wait() = default;
+};
+
+// One spawned task's shared state as the runtimes see it: where it runs and whether it is
+// being cancelled. Every task<T> the spawned task awaits shares its context.
+class task_context {
+ public:
+  explicit task_context(scheduler& s) noexcept : sched_(&s) {}
+  task_context(const task_context&) = delete;
+  task_context& operator=(const task_context&) = delete;
+  virtual ~task_context() = default;
+
+  scheduler& sched() const noexcept { return *sched_; }
+
+  bool cancel_requested() const noexcept { return cancel_.load(std::memory_order_acquire); }
+
+  // Ask the task to stop: it sees cancelled_error at its current await point or its next one.
+  // Callable from any thread, any number of times.
+  void request_cancel() noexcept {
+    if (cancel_.exchange(true, std::memory_order_acq_rel)) return;
+    std::lock_guard<spin_lock> lock(lock_);
+    if (wait_ != nullptr) wait_->cancel_wait();
+  }
+
+  // An awaiter registers its wait before suspending. Returns false (do not suspend; throw
+  // cancelled_error on resume) when cancellation was already requested.
+  [[nodiscard]] bool begin_wait(cancellable_wait* w) noexcept {
+    std::lock_guard<spin_lock> lock(lock_);
+    if (cancel_.load(std::memory_order_acquire)) return false;
+    wait_ = w;
+    return true;
+  }
+
+  // An awaiter unregisters its wait when it resumes, before it is destroyed.
+  void end_wait(cancellable_wait* w) noexcept {
+    std::lock_guard<spin_lock> lock(lock_);
+    if (wait_ == w) wait_ = nullptr;
+  }
+
+  // Whether `w` is still the registered wait (for runtimes that deliver cancel_wait later, on
+  // their own thread: while it is registered, the wait object is alive).
+  bool is_waiting_on(const cancellable_wait* w) noexcept {
+    std::lock_guard<spin_lock> lock(lock_);
+    return wait_ == w;
+  }
+
+  // Throws cancelled_error when cancellation was requested; awaiters call it in await_resume.
+  void throw_if_cancelled() const {
+    if (cancel_requested()) throw cancelled_error{};
+  }
+
+ private:
+  scheduler* sched_;
+  std::atomic<bool> cancel_{false};
+  spin_lock lock_;  // held for a few instructions; a mutex would double the cost of every wait
+  cancellable_wait* wait_ = nullptr;
+};
+
+}  // namespace execbench::rt

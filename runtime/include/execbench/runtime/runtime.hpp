@@ -7,6 +7,12 @@
 //   - sleep(d): an awaitable that resumes the awaiting task no earlier than d later (the async
 //     runtimes suspend; the blocking ones block the worker thread, as blocking code does);
 //   - yield(): an awaitable that lets other ready work run first;
+//   - readable(fd) / writable(fd): an awaitable that resumes once the non-blocking descriptor fd
+//     is ready (epoll on the loop, asio's descriptor wait on asio, poll(2) blocking the thread on
+//     the blocking runtimes), so that one socket program serves every runtime;
+//   - cpu(fn) / blocking(fn): an awaitable that runs fn (a CPU step / a call that blocks its
+//     thread) and yields its result or rethrows; inline everywhere except loop_offload, which
+//     runs both on its worker pool as asyncio's run_in_executor does;
 //   - shutdown(): graceful: cancel every task still pending and wait until they have all ended.
 // Spawning is the same for all of them: rt::spawn(runtime, task) (spawn.hpp).
 #pragma once
@@ -40,6 +46,10 @@ concept runtime = std::derived_from<R, scheduler> && std::constructible_from<R, 
   { r.run(std::move(t)) } -> std::same_as<int>;
   { r.sleep(d) } -> void_awaitable;
   { r.yield() } -> void_awaitable;
+  { r.readable(0) } -> void_awaitable;
+  { r.writable(0) } -> void_awaitable;
+  r.cpu([] { return 1; });
+  r.blocking([] { return 1; });
   r.shutdown();
 };
 

@@ -1,0 +1,44 @@
+// The disk step's fixture: a real file of known content in a temporary directory, created
+// before a run and removed afterwards; reads are checked against the content's checksum.
+//
+// Content: the file's 64-bit little-endian word k is mix64(k ^ salt), so the checksum of any
+// range is computable without the file. checksum(offset, bytes) = sum (mod 2^64) of
+// byte[i] << (8 * (i % 8)) over the range: the sum of its words, partial words masked.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+namespace execbench::workloads {
+
+class disk_fixture {
+ public:
+  // Creates a fresh directory under the system's temporary directory and writes the file.
+  // Throws std::system_error on failure (nothing is left behind).
+  explicit disk_fixture(std::uint64_t file_bytes);
+  ~disk_fixture();
+  disk_fixture(const disk_fixture&) = delete;
+  disk_fixture& operator=(const disk_fixture&) = delete;
+
+  const std::filesystem::path& directory() const noexcept { return dir_; }
+  const std::filesystem::path& file() const noexcept { return file_; }
+  std::uint64_t size() const noexcept { return size_; }
+
+  // A new read-only descriptor on the file; the caller closes it.
+  int open_for_reading() const;
+  // Remove the file and its directory now (the destructor does it otherwise); idempotent.
+  void remove() noexcept;
+
+ private:
+  std::filesystem::path dir_, file_;
+  std::uint64_t size_ = 0;
+};
+
+// The checksum of bytes [offset, offset + bytes) of the fixture's content.
+std::uint64_t disk_expected_checksum(std::uint64_t offset, std::uint64_t bytes) noexcept;
+
+// Read bytes [offset, offset + bytes) of fd with pread (blocking: regular files have no
+// readiness) and return their checksum. Throws std::system_error on an error or a short file.
+std::uint64_t disk_read_checksum(int fd, std::uint64_t offset, std::uint64_t bytes);
+
+}  // namespace execbench::workloads

@@ -1,0 +1,54 @@
+// The ideal makespan: a lower bound, known before running, that no scheduler on P cores can
+// beat. Efficiency = ideal / measured.
+//
+// Per task t (from its planned steps):
+//   cpu(t)      = sum of its CPU steps' work (spin, compute, memory, hash);
+//   duration(t) = cpu(t) + its timer and blocking latencies + its tcp steps' server delays
+//                 + its lock hold times. Disk reads count as 0 (their time is unknown).
+//                 A tree's inner node has duration 0: it only gathers.
+// The ideal makespan is the largest of these bounds, each true of any schedule:
+//   critical_path = the longest dependency chain, summing duration(t) along it (earliest
+//                   finish ef(t) = max over its predecessors d of ef(d), plus duration(t));
+//                   for independent tasks, the longest task;
+//   cpu_bound     = (sum of cpu(t) over all tasks of all groups) / P;
+//   release       = per group, the largest of:
+//                   open loop:   max over t of ef'(t), where ef'(t) = max(arrival(t), ef' of
+//                                its predecessors) + duration(t), arrival(k) = k / rate_per_s
+//                                for the k-th work task (k from 0): a task cannot finish before
+//                                its scheduled arrival plus its own duration, so this is at
+//                                least the last arrival + that task's duration;
+//                   closed loop: (sum of duration(t) over the group's work tasks) / concurrency,
+//                                since at most C tasks occupy a slot at a time;
+//                   unlimited:   0;
+//   lock_serial   = per lock, the sum of all its hold times: holds of one lock never overlap.
+// Groups run side by side, so each bound but cpu_bound is a max over groups.
+// All in microseconds; the run's time origin is its start (the first arrival is at 0).
+#pragma once
+
+#include <cstdint>
+
+#include "execbench/workloads/plan.hpp"
+
+namespace execbench::workloads {
+
+struct ideal_makespan {
+  double critical_path_us = 0;
+  double cpu_bound_us = 0;
+  double release_us = 0;
+  double lock_serial_us = 0;
+  double total_cpu_us = 0;   // sum of cpu(t): the work, for W/C
+  double total_task_us = 0;  // sum of duration(t)
+  unsigned cores = 1;
+
+  // The bound itself: the largest of the four.
+  double value_us() const noexcept;
+};
+
+// cpu(t) and duration(t) of one planned task, in nanoseconds.
+std::uint64_t task_cpu_ns(const plan& p, const planned_task& t) noexcept;
+std::uint64_t task_duration_ns(const plan& p, const planned_task& t) noexcept;
+
+// The ideal makespan of a plan on `cores` cores (cores >= 1).
+ideal_makespan compute_ideal_makespan(const plan& p, unsigned cores);
+
+}  // namespace execbench::workloads

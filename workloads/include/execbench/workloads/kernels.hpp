@@ -1,0 +1,73 @@
+// CPU kernels: the work a `cpu` step does, each in four flavours, each verifiable.
+//
+// A kernel takes an iteration count (the calibration turns microseconds into iterations) and
+// an input, and returns a value that expected_result() predicts independently: by a closed
+// form for spin, compute and memory, by recomputation for hash (a verifier computes it once per
+// distinct input: the plan gives every instance of one hash step the same seed). Results pass
+// through an optimization barrier, so the work cannot be elided even when the caller ignores
+// the value.
+//   spin:    a pause loop (a busy-wait that leaves the sibling hyperthread alone); the result
+//            counts the iterations.
+//   compute: a 64-bit LCG stepped n times from the seed (one dependent multiply-add per
+//            iteration), then mixed; checked by LCG jump-ahead in O(log n).
+//   memory:  sums n 64-bit words of a shared read-only buffer larger than the last-level
+//            cache, starting at word (input mod buffer words) and wrapping; word k holds
+//            k * K + S, so the sum has a closed form.
+//   hash:    FNV-1a over n bytes of a fixed 64 KiB table, starting at (seed mod its size) and
+//            wrapping, from an offset basis mixed with the seed.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "execbench/workloads/spec.hpp"
+
+namespace execbench::workloads::kernels {
+
+// The calibration of this machine, measured once per process (calibrate()).
+struct calibration {
+  // Nanoseconds per iteration, indexed by cpu_kernel.
+  std::array<double, 4> ns_per_iteration{};
+  // spin(50 µs) measured after calibrating (median of repeated runs): the accuracy of the
+  // calibration, reported in the benchmark context (target: within 5%).
+  double spin_50us_measured_us = 0;
+  double spin_50us_error = 0;  // measured / 50 - 1
+  std::size_t memory_buffer_bytes = 0;
+  std::size_t last_level_cache_bytes = 0;  // as the system reports it; 0 if unknown
+  double calibration_ms = 0;               // how long calibrating took
+};
+
+// Measure the calibration once (thread-safe; later calls return the first result). Call it at
+// start-up, outside timed regions: it allocates and fills the memory kernel's buffer.
+const calibration& calibrate();
+
+// Iterations of kernel k that take `work` on this machine (at least 1).
+std::uint64_t iterations_for(cpu_kernel k, std::chrono::nanoseconds work, const calibration& c);
+
+std::uint64_t spin(std::uint64_t iterations) noexcept;
+std::uint64_t compute(std::uint64_t iterations, std::uint64_t seed) noexcept;
+// Needs calibrate() to have run (it owns the buffer).
+std::uint64_t memory(std::uint64_t iterations, std::uint64_t start) noexcept;
+std::uint64_t hash(std::uint64_t iterations, std::uint64_t seed) noexcept;
+
+// Run kernel k for `iterations` with `input`.
+std::uint64_t run(cpu_kernel k, std::uint64_t iterations, std::uint64_t input) noexcept;
+
+// What run(k, iterations, input) returns, computed without running it (except hash: O(n)).
+std::uint64_t expected_result(cpu_kernel k, std::uint64_t iterations, std::uint64_t input);
+
+// True when result is what run(k, iterations, input) returns.
+inline bool verify(cpu_kernel k, std::uint64_t iterations, std::uint64_t input,
+                   std::uint64_t result) {
+  return expected_result(k, iterations, input) == result;
+}
+
+// Keep a value alive: the compiler must compute it, whatever the caller does with it.
+template <class T>
+inline void do_not_optimize(const T& value) noexcept {
+  asm volatile("" : : "r,m"(value) : "memory");
+}
+
+}  // namespace execbench::workloads::kernels

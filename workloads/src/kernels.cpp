@@ -1,0 +1,286 @@
+#include "execbench/workloads/kernels.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "execbench/workloads/random.hpp"
+
+namespace execbench::workloads::kernels {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+constexpr std::uint64_t lcg_a = 6364136223846793005ULL;
+constexpr std::uint64_t lcg_c = 1442695040888963407ULL;
+constexpr std::uint64_t word_k = 0x9e3779b97f4a7c15ULL;
+constexpr std::uint64_t word_s = 0x2545f4914f6cdd1dULL;
+constexpr std::uint64_t fnv_basis = 0xcbf29ce484222325ULL;
+constexpr std::uint64_t fnv_prime = 0x100000001b3ULL;
+constexpr std::size_t hash_table_bytes = 64 * 1024;
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// The memory kernel's buffer: read-only once filled, shared by every thread.
+struct memory_buffer {
+  std::unique_ptr<std::uint64_t[]> words;
+  std::size_t count = 0;
+};
+memory_buffer& buffer() {
+  static memory_buffer b;
+  return b;
+}
+
+const std::array<std::uint8_t, hash_table_bytes>& hash_table() {
+  static const auto table = [] {
+    std::array<std::uint8_t, hash_table_bytes> t{};
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<std::uint8_t>(mix64(i) >> 56);
+    return t;
+  }();
+  return table;
+}
+
+std::size_t last_level_cache_bytes() {
+  // sysfs first: sysconf(_SC_LEVEL3_CACHE_SIZE) is 0 on some systems.
+  std::size_t best = 0;
+  for (int index = 0; index < 8; ++index) {
+    std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
+    std::string text;
+    if (!(in >> text)) continue;
+    std::size_t value = std::stoull(text);
+    if (text.back() == 'K') value <<= 10;
+    if (text.back() == 'M') value <<= 20;
+    best = std::max(best, value);
+  }
+  if (best == 0) {
+    long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    if (l3 > 0) best = static_cast<std::size_t>(l3);
+  }
+  return best;
+}
+
+// Median ns per iteration of f(n), n grown until one run takes about `target`.
+template <class F>
+double measure_ns_per_iteration(F&& f, std::chrono::microseconds target) {
+  std::uint64_t n = 1000;
+  for (;;) {
+    auto t0 = clock_type::now();
+    do_not_optimize(f(n));
+    auto elapsed = clock_type::now() - t0;
+    if (elapsed >= target / 4 || n > (std::uint64_t{1} << 40)) break;
+    n *= 4;
+  }
+  std::vector<double> samples;
+  for (int i = 0; i < 7; ++i) {
+    auto t0 = clock_type::now();
+    do_not_optimize(f(n));
+    auto elapsed = std::chrono::duration<double, std::nano>(clock_type::now() - t0).count();
+    samples.push_back(elapsed / static_cast<double>(n));
+  }
+  std::nth_element(samples.begin(), samples.begin() + 3, samples.end());
+  return samples[3];
+}
+
+calibration do_calibrate() {
+  const auto start = clock_type::now();
+  calibration c;
+  c.last_level_cache_bytes = last_level_cache_bytes();
+  // Twice the last-level cache so that a stream never hits it; bounded for sanity.
+  std::size_t bytes = std::clamp<std::size_t>(2 * c.last_level_cache_bytes, std::size_t{64} << 20,
+                                              std::size_t{1} << 30);
+  memory_buffer& b = buffer();
+  b.count = bytes / sizeof(std::uint64_t);
+  b.words = std::make_unique_for_overwrite<std::uint64_t[]>(b.count);
+  for (std::size_t k = 0; k < b.count; ++k) b.words[k] = k * word_k + word_s;
+  c.memory_buffer_bytes = b.count * sizeof(std::uint64_t);
+  (void)hash_table();
+
+  using std::chrono::microseconds;
+  c.ns_per_iteration[0] =
+      measure_ns_per_iteration([](auto n) { return spin(n); }, microseconds(2000));
+  c.ns_per_iteration[1] =
+      measure_ns_per_iteration([](auto n) { return compute(n, 1); }, microseconds(2000));
+  // Memory: spread the measurement over the whole buffer so it measures DRAM, not cache.
+  std::uint64_t where = 0;
+  c.ns_per_iteration[2] = measure_ns_per_iteration(
+      [&](auto n) {
+        where += n;
+        return memory(n, where);
+      },
+      microseconds(4000));
+  c.ns_per_iteration[3] =
+      measure_ns_per_iteration([](auto n) { return hash(n, 1); }, microseconds(2000));
+
+  // The accuracy of the result: spin(50 µs), median of repeated runs.
+  const std::uint64_t n50 = iterations_for(cpu_kernel::spin, std::chrono::microseconds(50), c);
+  std::vector<double> runs;
+  for (int i = 0; i < 41; ++i) {
+    auto t0 = clock_type::now();
+    do_not_optimize(spin(n50));
+    runs.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+  }
+  std::nth_element(runs.begin(), runs.begin() + 20, runs.end());
+  c.spin_50us_measured_us = runs[20];
+  c.spin_50us_error = c.spin_50us_measured_us / 50.0 - 1.0;
+  c.calibration_ms = std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+  return c;
+}
+
+// The LCG applied n times, as one affine map: x -> A x + C, by repeated squaring.
+std::uint64_t lcg_jump(std::uint64_t x, std::uint64_t n) noexcept {
+  std::uint64_t acc_a = 1, acc_c = 0, a = lcg_a, c = lcg_c;
+  while (n) {
+    if (n & 1) {
+      acc_a *= a;
+      acc_c = acc_c * a + c;
+    }
+    c = (a + 1) * c;
+    a *= a;
+    n >>= 1;
+  }
+  return acc_a * x + acc_c;
+}
+
+// Sum of k * K + S over k in [first, first + n), modulo 2^64.
+std::uint64_t word_sum(std::uint64_t first, std::uint64_t n) noexcept {
+  // sum of k = n * first + n (n - 1) / 2; halve whichever of n, n - 1 is even, so no
+  // division of a wrapped product.
+  std::uint64_t tri = (n % 2 == 0) ? (n / 2) * (n - 1) : n * ((n - 1) / 2);
+  return word_k * (n * first + tri) + n * word_s;
+}
+
+}  // namespace
+
+const calibration& calibrate() {
+  static std::once_flag once;
+  static calibration c;
+  std::call_once(once, [] { c = do_calibrate(); });
+  return c;
+}
+
+std::uint64_t iterations_for(cpu_kernel k, std::chrono::nanoseconds work, const calibration& c) {
+  const double per = c.ns_per_iteration[static_cast<int>(k)];
+  if (!(per > 0)) return 1;
+  return std::max<std::uint64_t>(
+      1, static_cast<std::uint64_t>(std::llround(static_cast<double>(work.count()) / per)));
+}
+
+std::uint64_t spin(std::uint64_t iterations) noexcept {
+  std::uint64_t count = 0;
+  for (std::uint64_t i = 0; i < iterations; ++i) {
+    cpu_relax();
+    // The barrier makes every increment happen: no folding of the loop into one add.
+    asm volatile("" : "+r"(count));
+    ++count;
+  }
+  do_not_optimize(count);
+  return count;
+}
+
+std::uint64_t compute(std::uint64_t iterations, std::uint64_t seed) noexcept {
+  std::uint64_t x = seed;
+  for (std::uint64_t i = 0; i < iterations; ++i) x = x * lcg_a + lcg_c;
+  x = mix64(x);
+  do_not_optimize(x);
+  return x;
+}
+
+std::uint64_t memory(std::uint64_t iterations, std::uint64_t start) noexcept {
+  const memory_buffer& b = buffer();
+  if (b.count == 0) return 0;
+  std::uint64_t sum = 0;
+  std::size_t k = start % b.count;
+  while (iterations > 0) {
+    const std::size_t run =
+        static_cast<std::size_t>(std::min<std::uint64_t>(iterations, b.count - k));
+    const std::uint64_t* p = b.words.get() + k;
+    // Four accumulators: bandwidth-bound, not add-latency-bound.
+    std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    std::size_t i = 0;
+    for (; i + 4 <= run; i += 4) {
+      s0 += p[i];
+      s1 += p[i + 1];
+      s2 += p[i + 2];
+      s3 += p[i + 3];
+    }
+    for (; i < run; ++i) s0 += p[i];
+    sum += s0 + s1 + s2 + s3;
+    iterations -= run;
+    k = 0;
+  }
+  do_not_optimize(sum);
+  return sum;
+}
+
+std::uint64_t hash(std::uint64_t iterations, std::uint64_t seed) noexcept {
+  const auto& table = hash_table();
+  std::uint64_t h = fnv_basis ^ mix64(seed);
+  std::size_t k = seed % hash_table_bytes;
+  for (std::uint64_t i = 0; i < iterations; ++i) {
+    h = (h ^ table[k]) * fnv_prime;
+    k = (k + 1) & (hash_table_bytes - 1);
+  }
+  do_not_optimize(h);
+  return h;
+}
+
+std::uint64_t run(cpu_kernel k, std::uint64_t iterations, std::uint64_t input) noexcept {
+  switch (k) {
+    case cpu_kernel::spin:
+      return spin(iterations);
+    case cpu_kernel::compute:
+      return compute(iterations, input);
+    case cpu_kernel::memory:
+      return memory(iterations, input);
+    case cpu_kernel::hash:
+      return hash(iterations, input);
+  }
+  return 0;
+}
+
+std::uint64_t expected_result(cpu_kernel k, std::uint64_t iterations, std::uint64_t input) {
+  switch (k) {
+    case cpu_kernel::spin:
+      return iterations;
+    case cpu_kernel::compute:
+      return mix64(lcg_jump(input, iterations));
+    case cpu_kernel::memory: {
+      const std::uint64_t count = buffer().count;
+      if (count == 0) return 0;
+      // Whole laps of the buffer, then the rest: from `first` to the end, then from 0.
+      std::uint64_t first = input % count, sum = 0, left = iterations;
+      while (left > 0) {
+        const std::uint64_t run = std::min<std::uint64_t>(left, count - first);
+        sum += word_sum(first, run);
+        left -= run;
+        first = 0;
+      }
+      return sum;
+    }
+    case cpu_kernel::hash: {
+      // No closed form: the reference is the same loop, written independently (bytewise
+      // index arithmetic rather than the kernel's mask).
+      const auto& table = hash_table();
+      std::uint64_t h = fnv_basis ^ mix64(input);
+      for (std::uint64_t i = 0; i < iterations; ++i)
+        h = (h ^ table[(input + i) % hash_table_bytes]) * fnv_prime;
+      return h;
+    }
+  }
+  return 0;
+}
+
+}  // namespace execbench::workloads::kernels

@@ -1,0 +1,383 @@
+#include "execbench/workloads/tcp.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <queue>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace execbench::workloads {
+
+namespace {
+
+[[noreturn]] void throw_errno(const char* what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+// Payload bytes for both directions: content does not matter, only the counts do.
+constexpr std::size_t chunk_bytes = 64 * 1024;
+const char* zero_chunk() {
+  static const std::vector<char> chunk(chunk_bytes, 'x');
+  return chunk.data();
+}
+
+void raise_fd_limit() noexcept {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+std::uint64_t now_ns() noexcept {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+// Server-side state of one connection: read a request, wait, answer, repeat.
+struct connection {
+  enum class phase { header, body, delayed, answering } state = phase::header;
+  int fd = -1;
+  tcp_request_header header{};
+  std::uint32_t header_got = 0;
+  std::uint64_t body_left = 0;
+  std::uint64_t send_left = 0;
+};
+
+constexpr std::uint64_t listen_id = 0, wake_id = 1, timer_id = 2, first_conn_id = 3;
+
+}  // namespace
+
+loopback_server::loopback_server() {
+  raise_fd_limit();
+  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0) throw_errno("loopback_server: socket");
+  int one = 1;
+  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
+      listen(listen_fd_, SOMAXCONN) < 0 ||
+      getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) < 0) {
+    int err = errno;
+    close(listen_fd_);
+    errno = err;
+    throw_errno("loopback_server: bind/listen");
+  }
+  port_ = ntohs(addr.sin_port);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) {
+    close(listen_fd_);
+    throw_errno("loopback_server: eventfd");
+  }
+  thread_ = std::thread([this] { serve(); });
+}
+
+loopback_server::~loopback_server() {
+  stop();
+}
+
+void loopback_server::stop() {
+  if (thread_.joinable()) {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto n = write(wake_fd_, &one, sizeof one);
+    thread_.join();
+  }
+  if (listen_fd_ >= 0) close(std::exchange(listen_fd_, -1));
+  if (wake_fd_ >= 0) close(std::exchange(wake_fd_, -1));
+}
+
+tcp_server_stats loopback_server::stats() const noexcept {
+  tcp_server_stats s;
+  s.connections = connections_.load(std::memory_order_relaxed);
+  s.requests = requests_.load(std::memory_order_relaxed);
+  s.bytes_received = received_.load(std::memory_order_relaxed);
+  s.bytes_sent = sent_.load(std::memory_order_relaxed);
+  s.protocol_errors = errors_.load(std::memory_order_relaxed);
+  return s;
+}
+
+void loopback_server::reset_stats() noexcept {
+  for (auto* c : {&connections_, &requests_, &received_, &sent_, &errors_})
+    c->store(0, std::memory_order_relaxed);
+}
+
+void loopback_server::serve() {
+  const int ep = epoll_create1(EPOLL_CLOEXEC);
+  // A timerfd for the answer delays: epoll_wait's millisecond timeout would add up to 1 ms.
+  const int timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  auto add = [&](int fd, std::uint64_t id, std::uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = id;
+    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+  };
+  add(listen_fd_, listen_id, EPOLLIN);
+  add(wake_fd_, wake_id, EPOLLIN);
+  add(timer, timer_id, EPOLLIN);
+
+  std::unordered_map<std::uint64_t, connection> conns;
+  std::uint64_t next_id = first_conn_id;
+  using due = std::pair<std::uint64_t, std::uint64_t>;  // (deadline ns, connection id)
+  std::priority_queue<due, std::vector<due>, std::greater<>> delays;
+  std::uint64_t armed_for = 0;
+  std::vector<char> sink(chunk_bytes);
+
+  auto watch = [&](std::uint64_t id, connection& c, std::uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = id;
+    epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
+  };
+  auto drop = [&](std::uint64_t id) {
+    auto it = conns.find(id);
+    if (it == conns.end()) return;
+    close(it->second.fd);  // closing removes it from the epoll set
+    conns.erase(it);
+  };
+  // Send as much of the answer as the socket takes; back to reading when done.
+  auto answer = [&](std::uint64_t id, connection& c) {
+    while (c.send_left > 0) {
+      const std::size_t n = std::min<std::uint64_t>(c.send_left, chunk_bytes);
+      const ssize_t w = send(c.fd, zero_chunk(), n, MSG_NOSIGNAL);
+      if (w < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          watch(id, c, EPOLLOUT);
+          return;
+        }
+        drop(id);
+        return;
+      }
+      c.send_left -= static_cast<std::uint64_t>(w);
+      sent_.fetch_add(static_cast<std::uint64_t>(w), std::memory_order_relaxed);
+    }
+    c.state = connection::phase::header;
+    c.header_got = 0;
+    watch(id, c, EPOLLIN);
+  };
+  auto request_complete = [&](std::uint64_t id, connection& c) {
+    requests_.fetch_add(1, std::memory_order_relaxed);
+    c.send_left = c.header.response_bytes;
+    if (c.header.delay_us == 0) {
+      c.state = connection::phase::answering;
+      answer(id, c);
+      return;
+    }
+    c.state = connection::phase::delayed;
+    watch(id, c, 0);
+    delays.emplace(now_ns() + std::uint64_t{c.header.delay_us} * 1000, id);
+  };
+  auto on_readable = [&](std::uint64_t id, connection& c) {
+    for (;;) {
+      if (c.state == connection::phase::header) {
+        auto* dst = reinterpret_cast<char*>(&c.header) + c.header_got;
+        const ssize_t r = recv(c.fd, dst, sizeof c.header - c.header_got, 0);
+        if (r <= 0) {
+          if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+          drop(id);
+          return;
+        }
+        received_.fetch_add(static_cast<std::uint64_t>(r), std::memory_order_relaxed);
+        c.header_got += static_cast<std::uint32_t>(r);
+        if (c.header_got < sizeof c.header) continue;
+        if (c.header.magic != tcp_request_magic || c.header.request_bytes < sizeof c.header) {
+          errors_.fetch_add(1, std::memory_order_relaxed);
+          drop(id);
+          return;
+        }
+        c.body_left = c.header.request_bytes - sizeof c.header;
+        c.state = connection::phase::body;
+      }
+      if (c.state == connection::phase::body) {
+        while (c.body_left > 0) {
+          const ssize_t r =
+              recv(c.fd, sink.data(), std::min<std::uint64_t>(c.body_left, sink.size()), 0);
+          if (r <= 0) {
+            if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+            drop(id);
+            return;
+          }
+          received_.fetch_add(static_cast<std::uint64_t>(r), std::memory_order_relaxed);
+          c.body_left -= static_cast<std::uint64_t>(r);
+        }
+        request_complete(id, c);
+        return;  // one request at a time: the client waits for its answer
+      }
+      return;
+    }
+  };
+
+  std::vector<epoll_event> events(256);
+  for (bool running = true; running;) {
+    // Arm the timer for the earliest pending answer.
+    if (!delays.empty() && delays.top().first != armed_for) {
+      armed_for = delays.top().first;
+      itimerspec spec{};
+      spec.it_value.tv_sec = static_cast<time_t>(armed_for / 1'000'000'000);
+      spec.it_value.tv_nsec = static_cast<long>(armed_for % 1'000'000'000);
+      timerfd_settime(timer, TFD_TIMER_ABSTIME, &spec, nullptr);
+    }
+    const int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < n; ++i) {
+      const std::uint64_t id = events[i].data.u64;
+      if (id == wake_id) {
+        running = false;
+      } else if (id == listen_id) {
+        for (;;) {
+          const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+          if (fd < 0) break;
+          int one = 1;
+          setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+          connection c;
+          c.fd = fd;
+          const std::uint64_t cid = next_id++;
+          conns.emplace(cid, c);
+          add(fd, cid, EPOLLIN);
+          connections_.fetch_add(1, std::memory_order_relaxed);
+        }
+      } else if (id == timer_id) {
+        std::uint64_t expirations;
+        [[maybe_unused]] auto r = read(timer, &expirations, sizeof expirations);
+        armed_for = 0;
+        const std::uint64_t now = now_ns();
+        while (!delays.empty() && delays.top().first <= now) {
+          const std::uint64_t cid = delays.top().second;
+          delays.pop();
+          auto it = conns.find(cid);
+          if (it == conns.end()) continue;
+          it->second.state = connection::phase::answering;
+          answer(cid, it->second);
+        }
+      } else {
+        auto it = conns.find(id);
+        if (it == conns.end()) continue;
+        connection& c = it->second;
+        if (events[i].events & (EPOLLERR | EPOLLHUP)) {
+          drop(id);
+        } else if (c.state == connection::phase::answering) {
+          answer(id, c);
+        } else if (c.state == connection::phase::header || c.state == connection::phase::body) {
+          on_readable(id, c);
+        }
+      }
+    }
+  }
+  for (auto& [cid, c] : conns) close(c.fd);
+  close(timer);
+  close(ep);
+}
+
+int tcp_connect(std::uint16_t port, tcp_exchange& ex) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_errno("tcp_connect: socket");
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  ex.connecting = false;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+    if (errno != EINPROGRESS) {
+      int err = errno;
+      tcp_close(fd);
+      errno = err;
+      throw_errno("tcp_connect: connect");
+    }
+    ex.connecting = true;
+  }
+  return fd;
+}
+
+void tcp_begin(tcp_exchange& ex, std::uint32_t request_bytes, std::uint32_t response_bytes,
+               std::uint32_t delay_us) noexcept {
+  ex.request_bytes = request_bytes;
+  ex.response_bytes = response_bytes;
+  ex.delay_us = delay_us;
+  ex.sent = 0;
+  ex.received = 0;
+}
+
+io_wait tcp_advance(int fd, tcp_exchange& ex) {
+  if (ex.connecting) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) throw_errno("tcp: getsockopt");
+    if (err == EINPROGRESS || err == EALREADY) return io_wait::writable;
+    if (err != 0) throw std::system_error(err, std::generic_category(), "tcp: connect");
+    // SO_ERROR is 0 both when connected and while still in progress: ask the peer address.
+    sockaddr_in peer{};
+    socklen_t plen = sizeof peer;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &plen) < 0) {
+      if (errno == ENOTCONN) return io_wait::writable;
+      throw_errno("tcp: getpeername");
+    }
+    ex.connecting = false;
+  }
+  while (ex.sent < ex.request_bytes) {
+    const char* data;
+    std::size_t n;
+    tcp_request_header h{tcp_request_magic, ex.request_bytes, ex.response_bytes, ex.delay_us};
+    if (ex.sent < sizeof h) {
+      data = reinterpret_cast<const char*>(&h) + ex.sent;
+      n = sizeof h - ex.sent;
+    } else {
+      data = zero_chunk();
+      n = std::min<std::uint64_t>(ex.request_bytes - ex.sent, chunk_bytes);
+    }
+    const ssize_t w = send(fd, data, n, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return io_wait::writable;
+      throw_errno("tcp: send");
+    }
+    ex.sent += static_cast<std::uint64_t>(w);
+  }
+  // Per-thread scratch: the response is counted, not kept, and reading allocates nothing.
+  thread_local std::unique_ptr<char[]> scratch(new char[chunk_bytes]);
+  while (ex.received < ex.response_bytes) {
+    const std::size_t want = std::min<std::uint64_t>(ex.response_bytes - ex.received, chunk_bytes);
+    const ssize_t r = recv(fd, scratch.get(), want, 0);
+    if (r < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return io_wait::readable;
+      throw_errno("tcp: recv");
+    }
+    if (r == 0)
+      throw std::system_error(ECONNRESET, std::generic_category(),
+                              "tcp: the server closed the connection mid-response");
+    ex.received += static_cast<std::uint64_t>(r);
+  }
+  return io_wait::none;
+}
+
+void tcp_close(int fd) noexcept {
+  if (fd < 0) return;
+  linger lin{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof lin);
+  close(fd);
+}
+
+}  // namespace execbench::workloads

@@ -1,0 +1,28 @@
+#pragma once
+// What each metric means for a comparison: which way is better, and how to print it.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace execbench::reports {
+
+/// Which way a metric improves.
+enum class direction { lower_is_better, higher_is_better, unknown };
+
+/// The direction of a metric by name ("real_time", "cpu_time", or a counter). Counters of
+/// DESIGN.md with no better side (ideal_ms, cpu_util, wait_compute_ratio, workers) and counters
+/// it does not know are `unknown`: they are compared but get no verdict.
+direction metric_direction(std::string_view metric);
+
+/// "lower", "higher" or "unknown".
+std::string_view to_string(direction value);
+
+/// The metrics shown by default, in this order, when present: real_time, then the DESIGN.md
+/// counters (except workers), then Google Benchmark's items_per_second and bytes_per_second.
+const std::vector<std::string>& default_metrics();
+
+/// A value of `metric` for people: times in ns are scaled to a readable unit.
+std::string format_metric_value(std::string_view metric, double value);
+
+}  // namespace execbench::reports

@@ -1,0 +1,358 @@
+#include "execbench/reports/cli.hpp"
+
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+
+#include "execbench/reports/atomic_file.hpp"
+#include "execbench/reports/compare.hpp"
+#include "execbench/reports/summary.hpp"
+
+namespace execbench::reports {
+
+namespace {
+
+constexpr std::string_view program = "execbench-report";
+
+/// A mistake on the command line: reported with a pointer to --help.
+class usage_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+constexpr std::string_view general_help =
+    R"(execbench-report: compare and summarise execbench reports (Google Benchmark JSON).
+
+Usage:
+  execbench-report compare [OPTIONS] BASE NEW
+  execbench-report summary [OPTIONS] REPORT
+  execbench-report help [COMMAND]          (or: execbench-report COMMAND --help)
+
+Commands:
+  compare   match two reports benchmark by benchmark: change, confidence interval,
+            significance test and verdict for real time and every counter
+  summary   per workload, the runtimes ranked by throughput, with p99 and efficiency
+
+Reports are what `execbench --benchmark_out=FILE --benchmark_out_format=json` writes;
+NaN and Infinity values are accepted.
+
+Exit status: 0 success; 1 compare --fail-on-regression found a slower row;
+2 bad input (one line on stderr naming the file) or a usage error.
+)";
+
+constexpr std::string_view compare_help = R"(Usage: execbench-report compare [OPTIONS] BASE NEW
+       execbench-report compare [OPTIONS] --base FILE [--base FILE...] --new FILE [--new FILE...]
+
+Compares every benchmark present in both BASE and NEW (matched by run name), for real time and
+the counters, each in its direction (higher is better for tasks_per_s, efficiency,
+items_per_second, bytes_per_second; lower for times, latencies, context switches, memory;
+counters without a known direction are shown with "unknown" and get no verdict).
+
+Pooling: several files per side are pooled (their repetitions put together). Separate them with
+commas, `compare base1.json,base2.json new1.json,new2.json`, or repeat --base and --new.
+
+Options:
+  --format FMT        console (default; aligned, coloured when stdout is a terminal),
+                      markdown (for a pull request), csv, or json
+  --metric M[,M...]   metrics to show; repeatable. Default: real_time plus the execbench
+                      counters present (tasks_per_s, lat_p50_us ... loop_lag_p99_us) and
+                      items_per_second/bytes_per_second. `all`: every metric, cpu_time and
+                      unknown counters included
+  --threshold PCT     changes within +-PCT percent are noise (default 5; "5%" also accepted)
+  --alpha A           significance level of the test, in (0, 1); intervals are at 1 - A
+                      (default 0.05: 95% intervals)
+  --fail-on-regression
+                      exit 1 when a shown row is slower (significant and beyond the threshold)
+  --output FILE, -o FILE
+                      write to FILE (atomically: a temporary file renamed into place)
+  --color WHEN        auto (default: only on a terminal, and not when NO_COLOR is set),
+                      always, never
+  -h, --help          this help
+
+Statistics, per benchmark and metric, with the repetitions of each side as samples
+(rows with run_type "iteration"; aggregate rows are not samples):
+  change     median(NEW) / median(BASE) - 1
+  interval   Hodges-Lehmann shift (median of all pairwise differences NEW - BASE) with its
+             distribution-free confidence interval, divided by median(BASE); interval ranks
+             from the exact null distribution of U up to 50 repetitions per side
+  p          two-sided Mann-Whitney U test: exact for up to 50 repetitions per side without
+             ties, else normal approximation with tie and continuity correction
+  verdict    faster / slower when p < alpha and |change| > threshold, else within noise.
+             A side with a single run (no repetitions): the change alone, "no statistics".
+             A report with aggregates only uses its median (or mean) aggregate as one run.
+Fewer than 9 repetitions are warned about: 3 against 3 can never reach p < 0.05.
+Geometric mean: of the median ratios NEW/BASE per metric over matched rows only.
+Benchmarks only in BASE, only in NEW, or errored are listed, never dropped. Context mismatches
+(host, CPU, build type, library versions, compiler, ...) are warned before the table.
+)";
+
+constexpr std::string_view summary_help = R"(Usage: execbench-report summary [OPTIONS] REPORT
+
+For each workload (benchmark names <workload>/<runtime>/workers:<N>, primitives
+primitive/<name>/<runtime>/workers:<N>), the runtimes ranked by throughput at their best worker
+count: tasks_per_s, else items_per_second, else runs per second (1 / real time), each the median
+over repetitions; with lat_p99_us and efficiency when present; and the best runtime and worker
+count per workload.
+
+Options:
+  --format FMT        console (default) or markdown
+  --output FILE, -o FILE
+                      write to FILE (atomically)
+  -h, --help          this help
+)";
+
+/// Command-line arguments as a queue of options and positionals.
+class argument_reader {
+ public:
+  explicit argument_reader(const std::vector<std::string>& args) : args_(args) {}
+  bool done() const { return index_ >= args_.size(); }
+  const std::string& next() { return args_[index_++]; }
+
+  /// The value of `option`: "--option=value" or "--option value".
+  std::string value(const std::string& argument, const std::string& option) {
+    if (argument.size() > option.size() && argument[option.size()] == '=')
+      return argument.substr(option.size() + 1);
+    if (done()) throw usage_error("option " + option + " needs a value");
+    return next();
+  }
+
+  /// Whether `argument` is `option` or `option=...`.
+  static bool is(const std::string& argument, std::string_view option) {
+    return argument == option || (argument.starts_with(option) && argument.size() > option.size() &&
+                                  argument[option.size()] == '=');
+  }
+
+ private:
+  const std::vector<std::string>& args_;
+  std::size_t index_ = 0;
+};
+
+double parse_number(const std::string& text, const std::string& option) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !std::isfinite(value))
+    throw usage_error("bad number '" + text + "' for " + option);
+  return value;
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (!part.empty()) parts.push_back(std::move(part));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return parts;
+}
+
+/// Where and how a command writes its result.
+struct output_target {
+  std::optional<std::string> path;
+
+  void write(const std::string& content, std::ostream& out) const {
+    if (path)
+      write_file_atomically(*path, content);
+    else
+      out << content;
+  }
+};
+
+std::vector<report> read_all(const std::vector<std::string>& paths) {
+  std::vector<report> reports;
+  for (const auto& path : paths) reports.push_back(read_report(path));
+  return reports;
+}
+
+int run_compare(argument_reader& args, std::ostream& out, bool out_is_terminal) {
+  compare_options options;
+  compare_format format = compare_format::console;
+  std::vector<std::string> base_paths, new_paths, positionals;
+  output_target output;
+  bool fail_on_regression = false;
+  std::string colour_mode = "auto";
+  while (!args.done()) {
+    const std::string argument = args.next();
+    if (argument == "-h" || argument == "--help") {
+      out << compare_help;
+      return exit_ok;
+    } else if (argument_reader::is(argument, "--format")) {
+      const std::string name = args.value(argument, "--format");
+      if (name == "console")
+        format = compare_format::console;
+      else if (name == "markdown" || name == "md")
+        format = compare_format::markdown;
+      else if (name == "csv")
+        format = compare_format::csv;
+      else if (name == "json")
+        format = compare_format::json;
+      else
+        throw usage_error("unknown format '" + name + "' (console, markdown, csv, json)");
+    } else if (argument_reader::is(argument, "--metric")) {
+      for (auto& metric : split_commas(args.value(argument, "--metric")))
+        options.metrics.push_back(std::move(metric));
+    } else if (argument_reader::is(argument, "--threshold")) {
+      std::string text = args.value(argument, "--threshold");
+      if (!text.empty() && text.back() == '%') text.pop_back();
+      const double percent = parse_number(text, "--threshold");
+      if (percent < 0 || percent >= 100)
+        throw usage_error("--threshold must be a percentage in [0, 100), got '" + text + "'");
+      options.threshold = percent / 100;
+    } else if (argument_reader::is(argument, "--alpha")) {
+      const std::string text = args.value(argument, "--alpha");
+      options.alpha = parse_number(text, "--alpha");
+      if (options.alpha <= 0 || options.alpha >= 1)
+        throw usage_error("--alpha must be in (0, 1), got '" + text + "'");
+    } else if (argument == "--fail-on-regression") {
+      fail_on_regression = true;
+    } else if (argument_reader::is(argument, "--output") || argument == "-o") {
+      output.path = args.value(argument, argument == "-o" ? "-o" : "--output");
+    } else if (argument_reader::is(argument, "--color") ||
+               argument_reader::is(argument, "--colour")) {
+      colour_mode = args.value(argument, argument.starts_with("--colour") ? "--colour" : "--color");
+      if (colour_mode != "auto" && colour_mode != "always" && colour_mode != "never")
+        throw usage_error("--color must be auto, always or never");
+    } else if (argument_reader::is(argument, "--base")) {
+      for (auto& path : split_commas(args.value(argument, "--base"))) base_paths.push_back(path);
+    } else if (argument_reader::is(argument, "--new")) {
+      for (auto& path : split_commas(args.value(argument, "--new"))) new_paths.push_back(path);
+    } else if (argument.size() > 1 && argument[0] == '-') {
+      throw usage_error("unknown option '" + argument + "' for compare");
+    } else {
+      positionals.push_back(argument);
+    }
+  }
+  // Positionals fill whichever side has no --base / --new.
+  std::size_t next_positional = 0;
+  if (base_paths.empty() && next_positional < positionals.size())
+    base_paths = split_commas(positionals[next_positional++]);
+  if (new_paths.empty() && next_positional < positionals.size())
+    new_paths = split_commas(positionals[next_positional++]);
+  if (next_positional < positionals.size())
+    throw usage_error("unexpected argument '" + positionals[next_positional] + "'");
+  if (base_paths.empty() || new_paths.empty())
+    throw usage_error("compare needs a BASE and a NEW report");
+
+  const std::vector<report> base = read_all(base_paths);
+  const std::vector<report> next = read_all(new_paths);
+  comparison result;
+  try {
+    result = compare_reports(base, next, options);
+  } catch (const std::invalid_argument& e) {
+    throw usage_error(e.what());
+  }
+  const bool no_colour_env = std::getenv("NO_COLOR") != nullptr;
+  const bool colour = colour_mode == "always" ||
+                      (colour_mode == "auto" && out_is_terminal && !output.path && !no_colour_env);
+  output.write(render_comparison(result, format, colour), out);
+  return fail_on_regression && result.has_regression() ? exit_regression : exit_ok;
+}
+
+int run_summary(argument_reader& args, std::ostream& out) {
+  bool markdown = false;
+  output_target output;
+  std::vector<std::string> positionals;
+  while (!args.done()) {
+    const std::string argument = args.next();
+    if (argument == "-h" || argument == "--help") {
+      out << summary_help;
+      return exit_ok;
+    } else if (argument_reader::is(argument, "--format")) {
+      const std::string name = args.value(argument, "--format");
+      if (name == "console")
+        markdown = false;
+      else if (name == "markdown" || name == "md")
+        markdown = true;
+      else
+        throw usage_error("unknown format '" + name + "' for summary (console, markdown)");
+    } else if (argument_reader::is(argument, "--output") || argument == "-o") {
+      output.path = args.value(argument, argument == "-o" ? "-o" : "--output");
+    } else if (argument.size() > 1 && argument[0] == '-') {
+      throw usage_error("unknown option '" + argument + "' for summary");
+    } else {
+      positionals.push_back(argument);
+    }
+  }
+  if (positionals.size() != 1) throw usage_error("summary needs exactly one REPORT");
+  const report input = read_report(positionals.front());
+  output.write(render_summary(summarise(input), input.path, markdown), out);
+  return exit_ok;
+}
+
+/// The subcommands. `tune` (USL fit, DESIGN.md) joins this table when it exists; until then it
+/// is not advertised in --help.
+struct command {
+  std::string_view name;
+  std::function<int(argument_reader&, std::ostream&, bool)> run;
+  std::string_view help;
+};
+
+const std::vector<command>& commands() {
+  static const std::vector<command> table = {
+      {"compare", [](argument_reader& a, std::ostream& o, bool t) { return run_compare(a, o, t); },
+       compare_help},
+      {"summary", [](argument_reader& a, std::ostream& o, bool) { return run_summary(a, o); },
+       summary_help},
+  };
+  return table;
+}
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& arguments, std::ostream& out, std::ostream& err,
+            bool out_is_terminal) {
+  try {
+    if (arguments.empty()) throw usage_error("no command given");
+    const std::string& name = arguments.front();
+    if (name == "-h" || name == "--help") {
+      out << general_help;
+      return exit_ok;
+    }
+    if (name == "--version") {
+      out << program << " " << EXECBENCH_VERSION << "\n";
+      return exit_ok;
+    }
+    if (name == "help") {
+      if (arguments.size() == 1) {
+        out << general_help;
+        return exit_ok;
+      }
+      for (const command& c : commands()) {
+        if (c.name == arguments[1]) {
+          out << c.help;
+          return exit_ok;
+        }
+      }
+      throw usage_error("unknown command '" + arguments[1] + "'");
+    }
+    if (name == "tune") {
+      err << program << ": tune is not yet implemented\n";
+      return exit_bad_input;
+    }
+    const std::vector<std::string> rest(arguments.begin() + 1, arguments.end());
+    argument_reader reader(rest);
+    for (const command& c : commands())
+      if (c.name == name) return c.run(reader, out, out_is_terminal);
+    throw usage_error("unknown command '" + name + "'");
+  } catch (const usage_error& e) {
+    err << program << ": " << e.what() << " (see " << program << " --help)\n";
+  } catch (const input_error& e) {
+    err << program << ": " << e.what() << "\n";
+  } catch (const std::exception& e) {
+    // Output problems (an unwritable --output path) and anything unexpected: still one line.
+    err << program << ": " << e.what() << "\n";
+  }
+  return exit_bad_input;
+}
+
+}  // namespace execbench::reports

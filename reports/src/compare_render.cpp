@@ -1,0 +1,280 @@
+// One renderer per output format of compare; all four show the same content: warnings, the rows,
+// the geometric means, and the benchmarks only on one side or errored.
+
+#include <cmath>
+#include <cstdio>
+
+#include "execbench/reports/compare.hpp"
+#include "execbench/reports/text_table.hpp"
+
+namespace execbench::reports {
+
+namespace {
+
+std::string percent(double fraction, bool sign = true) {
+  if (std::isnan(fraction)) return "-";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, sign ? "%+.1f%%" : "%.1f%%", fraction * 100);
+  return buffer;
+}
+
+std::string interval(const metric_comparison& row) {
+  if (std::isnan(row.ci_low) || std::isnan(row.ci_high)) return "-";
+  // Appended piecewise: "literal" + temporary trips GCC 12's -Wrestrict false positive.
+  std::string out = "[";
+  out += percent(row.ci_low);
+  out += ", ";
+  out += percent(row.ci_high);
+  return out + "]";
+}
+
+std::string p_value_text(const metric_comparison& row) {
+  if (std::isnan(row.p_value)) return "-";
+  char buffer[32];
+  if (row.p_value < 0.001)
+    std::snprintf(buffer, sizeof buffer, "%.1e", row.p_value);
+  else
+    std::snprintf(buffer, sizeof buffer, "%.3f", row.p_value);
+  return buffer;
+}
+
+std::string verdict_colour(verdict value) {
+  switch (value) {
+    case verdict::faster:
+      return ansi_green;
+    case verdict::slower:
+      return ansi_red;
+    default:
+      return ansi_dim;
+  }
+}
+
+std::string level_text(double alpha) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g%%", (1 - alpha) * 100);
+  return buffer;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + items[i];
+  return out;
+}
+
+text_table rows_table(const comparison& result) {
+  text_table table;
+  table.header = {
+      "benchmark", "metric", "better", "base", "new", "change", level_text(result.alpha) + " CI",
+      "p",         "n",      "verdict"};
+  table.numeric = {false, false, false, true, true, true, true, true, true, false};
+  const std::string* previous = nullptr;
+  for (const auto& row : result.rows) {
+    const std::string colour = verdict_colour(row.verdict);
+    // The name once per benchmark: its metrics follow on the rows below it.
+    const bool same = previous != nullptr && *previous == row.benchmark;
+    previous = &row.benchmark;
+    table.rows.push_back(
+        {{same ? "" : row.benchmark, ""},
+         {row.metric, ""},
+         {std::string(to_string(row.direction)), ""},
+         {format_metric_value(row.metric, row.base_median), ""},
+         {format_metric_value(row.metric, row.new_median), ""},
+         {percent(row.change), colour},
+         {interval(row), ""},
+         {p_value_text(row), ""},
+         {std::to_string(row.base_count) + "/" + std::to_string(row.new_count), ""},
+         {std::string(to_string(row.verdict)), colour}});
+  }
+  return table;
+}
+
+text_table geometric_mean_table(const comparison& result) {
+  text_table table;
+  table.header = {"metric", "geomean new/base", "change", "matched rows"};
+  table.numeric = {false, true, true, true};
+  for (const auto& mean : result.geometric_means) {
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%.4f", mean.ratio);
+    table.rows.push_back({{mean.metric, ""},
+                          {ratio, ""},
+                          {percent(mean.ratio - 1), ""},
+                          {std::to_string(mean.count), ""}});
+  }
+  return table;
+}
+
+std::string summary_line(const comparison& result) {
+  std::size_t faster = 0, slower = 0;
+  for (const auto& row : result.rows) {
+    faster += row.verdict == verdict::faster;
+    slower += row.verdict == verdict::slower;
+  }
+  return std::to_string(result.rows.size()) + " comparisons: " + std::to_string(slower) +
+         " slower, " + std::to_string(faster) + " faster (threshold " +
+         percent(result.threshold, false) + ", alpha " +
+         [&] {
+           char buffer[32];
+           std::snprintf(buffer, sizeof buffer, "%g", result.alpha);
+           return std::string(buffer);
+         }() +
+         ")";
+}
+
+std::string repetitions_text(const errored_benchmark& error) {
+  std::string out = "(";
+  out += std::to_string(error.errored);
+  out += " of " + std::to_string(error.repetitions) + " repetitions)";
+  return out;
+}
+
+std::string render_console(const comparison& result, bool colour) {
+  std::string out =
+      "BASE: " + join(result.base_files, ", ") + "\nNEW:  " + join(result.new_files, ", ") + "\n";
+  for (const auto& warning : result.warnings)
+    out += (colour ? "\x1b[33mwarning:\x1b[0m " : "warning: ") + warning + "\n";
+  out += "\n" + rows_table(result).to_console(colour);
+  out += "\n" + summary_line(result) + "\n";
+  if (!result.geometric_means.empty()) out += "\n" + geometric_mean_table(result).to_console(false);
+  if (!result.only_in_base.empty())
+    out += "\nonly in BASE (removed): " + join(result.only_in_base, ", ") + "\n";
+  if (!result.only_in_new.empty())
+    out += "\nonly in NEW (added): " + join(result.only_in_new, ", ") + "\n";
+  if (!result.errored.empty()) out += "\n";
+  for (const auto& error : result.errored)
+    out += "errored in " + std::string(error.side == "base" ? "BASE" : "NEW") + ": " +
+           error.benchmark + ": " + error.message + " " + repetitions_text(error) + "\n";
+  return out;
+}
+
+std::string render_markdown(const comparison& result) {
+  std::string out = "## Benchmark comparison\n\n";
+  out += "BASE: `" + join(result.base_files, "`, `") + "`  \nNEW: `" +
+         join(result.new_files, "`, `") + "`\n\n";
+  for (const auto& warning : result.warnings) out += "> **Warning:** " + warning + "\n>\n";
+  if (!result.warnings.empty()) {
+    out.resize(out.size() - 2);  // no empty quote line after the last warning
+    out += "\n";
+  }
+  out += rows_table(result).to_markdown();
+  out += "\n" + summary_line(result) + "\n";
+  if (!result.geometric_means.empty())
+    out +=
+        "\n### Geometric mean (matched rows only)\n\n" + geometric_mean_table(result).to_markdown();
+  auto list = [&](const std::string& title, const std::vector<std::string>& names) {
+    if (names.empty()) return;
+    out += "\n### " + title + "\n\n";
+    for (const auto& name : names) out += "- `" + name + "`\n";
+  };
+  list("Only in BASE (removed)", result.only_in_base);
+  list("Only in NEW (added)", result.only_in_new);
+  if (!result.errored.empty()) {
+    out += "\n### Errored\n\n";
+    for (const auto& error : result.errored)
+      out += "- `" + error.benchmark + "` (" + (error.side == "base" ? "BASE" : "NEW") +
+             "): " + error.message + " " + repetitions_text(error) + "\n";
+  }
+  return out;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string csv_number(double value) {
+  if (std::isnan(value)) return "";
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.10g", value);
+  return buffer;
+}
+
+std::string render_csv(const comparison& result) {
+  // One table: matched rows first, then the benchmarks only on one side or errored, so that
+  // nothing disappears from a spreadsheet either.
+  std::string out =
+      "status,benchmark,metric,direction,base_n,new_n,base_median,new_median,change,ci_low,"
+      "ci_high,p_value,p_method,verdict,message\n";
+  for (const auto& row : result.rows) {
+    out += "matched," + csv_field(row.benchmark) + "," + csv_field(row.metric) + "," +
+           std::string(to_string(row.direction)) + "," + std::to_string(row.base_count) + "," +
+           std::to_string(row.new_count) + "," + csv_number(row.base_median) + "," +
+           csv_number(row.new_median) + "," + csv_number(row.change) + "," +
+           csv_number(row.ci_low) + "," + csv_number(row.ci_high) + "," + csv_number(row.p_value) +
+           "," + (row.has_statistics ? (row.exact_p ? "exact" : "normal") : "") + "," +
+           std::string(to_string(row.verdict)) + ",\n";
+  }
+  for (const auto& name : result.only_in_base)
+    out += "only_in_base," + csv_field(name) + ",,,,,,,,,,,,,\n";
+  for (const auto& name : result.only_in_new)
+    out += "only_in_new," + csv_field(name) + ",,,,,,,,,,,,,\n";
+  for (const auto& error : result.errored)
+    out += "errored_" + error.side + "," + csv_field(error.benchmark) + ",,,,,,,,,,,,," +
+           csv_field(error.message) + "\n";
+  return out;
+}
+
+nlohmann::json json_number(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+std::string render_json(const comparison& result) {
+  nlohmann::json out;
+  out["base_files"] = result.base_files;
+  out["new_files"] = result.new_files;
+  out["threshold"] = result.threshold;
+  out["alpha"] = result.alpha;
+  out["warnings"] = result.warnings;
+  out["metrics"] = result.metrics;
+  out["rows"] = nlohmann::json::array();
+  for (const auto& row : result.rows) {
+    out["rows"].push_back(
+        {{"benchmark", row.benchmark},
+         {"metric", row.metric},
+         {"direction", to_string(row.direction)},
+         {"base_n", row.base_count},
+         {"new_n", row.new_count},
+         {"base_median", json_number(row.base_median)},
+         {"new_median", json_number(row.new_median)},
+         {"change", json_number(row.change)},
+         {"ci_low", json_number(row.ci_low)},
+         {"ci_high", json_number(row.ci_high)},
+         {"p_value", json_number(row.p_value)},
+         {"p_method", row.has_statistics ? (row.exact_p ? "exact" : "normal") : ""},
+         {"verdict", to_string(row.verdict)}});
+  }
+  out["geometric_means"] = nlohmann::json::array();
+  for (const auto& mean : result.geometric_means)
+    out["geometric_means"].push_back(
+        {{"metric", mean.metric}, {"ratio", json_number(mean.ratio)}, {"count", mean.count}});
+  out["only_in_base"] = result.only_in_base;
+  out["only_in_new"] = result.only_in_new;
+  out["errored"] = nlohmann::json::array();
+  for (const auto& error : result.errored)
+    out["errored"].push_back({{"benchmark", error.benchmark},
+                              {"side", error.side},
+                              {"message", error.message},
+                              {"errored", error.errored},
+                              {"repetitions", error.repetitions}});
+  out["regression"] = result.has_regression();
+  return out.dump(2) + "\n";
+}
+
+}  // namespace
+
+std::string render_comparison(const comparison& result, compare_format format, bool colour) {
+  switch (format) {
+    case compare_format::console:
+      return render_console(result, colour);
+    case compare_format::markdown:
+      return render_markdown(result);
+    case compare_format::csv:
+      return render_csv(result);
+    case compare_format::json:
+      break;
+  }
+  return render_json(result);
+}
+
+}  // namespace execbench::reports

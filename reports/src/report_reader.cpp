@@ -1,0 +1,219 @@
+#include "execbench/reports/report.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+namespace execbench::reports {
+
+namespace {
+
+// Fields of a row that are not user counters.
+bool is_row_bookkeeping(std::string_view key) {
+  static constexpr std::string_view keys[] = {"name",
+                                              "family_index",
+                                              "per_family_instance_index",
+                                              "run_name",
+                                              "run_type",
+                                              "repetitions",
+                                              "repetition_index",
+                                              "threads",
+                                              "aggregate_name",
+                                              "aggregate_unit",
+                                              "error_occurred",
+                                              "error_message",
+                                              "iterations",
+                                              "real_time",
+                                              "cpu_time",
+                                              "time_unit",
+                                              "label",
+                                              "big_o",
+                                              "rms"};
+  for (std::string_view k : keys)
+    if (k == key) return true;
+  return false;
+}
+
+// A number, or one of the quoted non-finite tokens; nullopt for anything else.
+std::optional<double> to_number(const nlohmann::json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
+    if (text == "Infinity") return std::numeric_limits<double>::infinity();
+    if (text == "-Infinity") return -std::numeric_limits<double>::infinity();
+  }
+  return std::nullopt;
+}
+
+double nanoseconds_per(std::string_view unit) {
+  if (unit == "ns") return 1;
+  if (unit == "us") return 1e3;
+  if (unit == "ms") return 1e6;
+  if (unit == "s") return 1e9;
+  return 0;
+}
+
+}  // namespace
+
+std::string quote_non_finite_tokens(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 64);
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size())
+        out += text[++i];
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      out += c;
+      continue;
+    }
+    const std::string_view rest = text.substr(i);
+    // -NaN is what printf-style formatting gives a negative NaN; its sign means nothing.
+    if (rest.starts_with("-NaN")) {
+      out += "\"NaN\"";
+      i += 3;
+    } else if (rest.starts_with("NaN")) {
+      out += "\"NaN\"";
+      i += 2;
+    } else if (rest.starts_with("-Infinity")) {
+      out += "\"-Infinity\"";
+      i += 8;
+    } else if (rest.starts_with("Infinity")) {
+      out += "\"Infinity\"";
+      i += 7;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+report parse_report(std::string_view text, const std::string& path) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    throw input_error(path + ": empty file");
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(quote_non_finite_tokens(text));
+  } catch (const nlohmann::json::parse_error& e) {
+    if (std::string_view(e.what()).find("unexpected end of input") != std::string_view::npos)
+      throw input_error(path + ": truncated JSON (unexpected end of input)");
+    throw input_error(path + ": not JSON (syntax error near byte " + std::to_string(e.byte) + ")");
+  }
+  if (!document.is_object())
+    throw input_error(path + ": not a Google Benchmark report (top level is not an object)");
+  const auto benchmarks = document.find("benchmarks");
+  if (benchmarks == document.end() || !benchmarks->is_array())
+    throw input_error(path + ": not a Google Benchmark report (no \"benchmarks\" array)");
+  if (benchmarks->empty()) throw input_error(path + ": the report has no benchmark rows");
+
+  report result;
+  result.path = path;
+  const auto context = document.find("context");
+  result.context =
+      (context != document.end() && context->is_object()) ? *context : nlohmann::json::object();
+  std::size_t index = 0;
+  for (const auto& item : *benchmarks) {
+    const std::string where = path + ": benchmarks[" + std::to_string(index++) + "]";
+    if (!item.is_object()) throw input_error(where + " is not an object");
+    const auto name = item.find("name");
+    if (name == item.end() || !name->is_string()) throw input_error(where + " has no \"name\"");
+    benchmark_row row;
+    row.name = name->get<std::string>();
+    row.run_name = item.value("run_name", row.name);
+    row.aggregate = item.value("run_type", std::string("iteration")) == "aggregate";
+    row.aggregate_name = item.value("aggregate_name", std::string());
+    row.error_occurred = item.value("error_occurred", false);
+    row.error_message = item.value("error_message", std::string());
+    const std::string where_named = where + " (" + row.name + ")";
+    const double unit = nanoseconds_per(item.value("time_unit", std::string("ns")));
+    if (unit == 0) throw input_error(where_named + ": unknown time_unit");
+    for (const char* key : {"real_time", "cpu_time"}) {
+      const auto field = item.find(key);
+      std::optional<double> value;
+      if (field != item.end()) value = to_number(*field);
+      if (!value) {
+        if (row.error_occurred) continue;  // errored rows may carry nothing useful
+        throw input_error(where_named + ": \"" + key + "\" is missing or not a number");
+      }
+      if (!std::isfinite(*value) && !row.error_occurred && !row.aggregate)
+        throw input_error(where_named + ": \"" + key + "\" is not finite");
+      // The coefficient of variation is a ratio, not a time: keep it unscaled.
+      const bool ratio = item.value("aggregate_unit", std::string("time")) == "percentage";
+      (std::string_view(key) == "real_time" ? row.real_time_ns : row.cpu_time_ns) =
+          ratio ? *value : *value * unit;
+    }
+    for (const auto& [key, value] : item.items()) {
+      if (is_row_bookkeeping(key)) continue;
+      if (const auto number = to_number(value)) row.counters[key] = *number;
+    }
+    result.rows.push_back(std::move(row));
+  }
+  return result;
+}
+
+report read_report(const std::string& path) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(status)) throw input_error(path + ": no such file");
+  if (std::filesystem::is_directory(status))
+    throw input_error(path + ": is a directory, not a report file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error(path + ": cannot open (" + std::strerror(errno) + ")");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw input_error(path + ": read error");
+  return parse_report(text.str(), path);
+}
+
+std::vector<benchmark_samples> collect_samples(const std::vector<report>& reports) {
+  std::vector<benchmark_samples> result;
+  std::map<std::string, std::size_t> position;
+  // Aggregate stand-ins, used only for benchmarks that have no iteration rows at all.
+  std::map<std::string, const benchmark_row*> stand_in;
+  auto entry = [&](const std::string& run_name) -> benchmark_samples& {
+    const auto [it, inserted] = position.try_emplace(run_name, result.size());
+    if (inserted) result.push_back(benchmark_samples{run_name, {}, 0, {}});
+    return result[it->second];
+  };
+  auto add_values = [](benchmark_samples& samples, const benchmark_row& row) {
+    auto add = [&](const std::string& metric, double value) {
+      if (!std::isnan(value)) samples.metrics[metric].push_back(value);
+    };
+    add("real_time", row.real_time_ns);
+    add("cpu_time", row.cpu_time_ns);
+    for (const auto& [key, value] : row.counters) add(key, value);
+    ++samples.repetitions;
+  };
+  for (const report& file : reports) {
+    for (const benchmark_row& row : file.rows) {
+      benchmark_samples& samples = entry(row.run_name);
+      if (row.error_occurred) {
+        samples.errors.push_back(row.error_message.empty() ? "error" : row.error_message);
+      } else if (!row.aggregate) {
+        add_values(samples, row);
+      } else if (row.aggregate_name == "median" ||
+                 (row.aggregate_name == "mean" && !stand_in.contains(row.run_name))) {
+        stand_in[row.run_name] = &row;
+      }
+    }
+  }
+  for (benchmark_samples& samples : result) {
+    if (samples.repetitions == 0 && samples.errors.empty() && stand_in.contains(samples.run_name))
+      add_values(samples, *stand_in.at(samples.run_name));
+  }
+  return result;
+}
+
+}  // namespace execbench::reports

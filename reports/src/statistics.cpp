@@ -1,0 +1,152 @@
+#include "execbench/reports/statistics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+namespace execbench::reports {
+
+double median(std::vector<double> values) {
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(values.begin(), values.end());
+  const std::size_t mid = values.size() / 2;
+  if (values.size() % 2 == 1) return values[mid];
+  return (values[mid - 1] + values[mid]) / 2;
+}
+
+std::vector<double> mann_whitney_null_distribution(std::size_t m, std::size_t n) {
+  // Rolling rows over i (size of the first sample), each holding the distribution for j = 0..n.
+  const std::size_t max_u = m * n;
+  std::vector<std::vector<double>> previous(n + 1), current(n + 1);
+  for (std::size_t j = 0; j <= n; ++j) previous[j] = {1.0};  // i = 0: U is always 0
+  for (std::size_t i = 1; i <= m; ++i) {
+    current[0] = {1.0};
+    for (std::size_t j = 1; j <= n; ++j) {
+      std::vector<double> dist(i * j + 1, 0.0);
+      const double from_first = static_cast<double>(i) / static_cast<double>(i + j);
+      const double from_second = static_cast<double>(j) / static_cast<double>(i + j);
+      // Largest element from the first sample: it exceeds all j of the second one.
+      for (std::size_t u = 0; u < previous[j].size(); ++u)
+        dist[u + j] += from_first * previous[j][u];
+      for (std::size_t u = 0; u < current[j - 1].size(); ++u)
+        dist[u] += from_second * current[j - 1][u];
+      current[j] = std::move(dist);
+    }
+    std::swap(previous, current);
+  }
+  std::vector<double> result = previous[n];
+  result.resize(max_u + 1, 0.0);
+  return result;
+}
+
+namespace {
+
+double normal_upper_tail(double z) {
+  return 0.5 * std::erfc(z / std::sqrt(2.0));
+}
+
+// k: the largest u with P(U <= u) <= alpha/2, or -1 when even u = 0 is too likely.
+long lower_critical_rank(std::size_t m, std::size_t n, double alpha, bool& exact) {
+  if (m <= exact_sample_limit && n <= exact_sample_limit) {
+    exact = true;
+    const std::vector<double> dist = mann_whitney_null_distribution(m, n);
+    double cumulative = 0;
+    long k = -1;
+    for (std::size_t u = 0; u < dist.size(); ++u) {
+      cumulative += dist[u];
+      // A small tolerance so that a cumulative probability equal to alpha/2 counts as within it.
+      if (cumulative <= alpha / 2 * (1 + 1e-12))
+        k = static_cast<long>(u);
+      else
+        break;
+    }
+    return k;
+  }
+  exact = false;
+  const double mn = static_cast<double>(m * n);
+  const double sigma = std::sqrt(mn * static_cast<double>(m + n + 1) / 12.0);
+  return static_cast<long>(std::floor(mn / 2 - normal_upper_quantile(alpha / 2) * sigma));
+}
+
+}  // namespace
+
+double normal_upper_quantile(double p) {
+  // Bisection on the upper tail: slow but exact to double precision, and called rarely.
+  double low = -40, high = 40;
+  for (int step = 0; step < 200; ++step) {
+    const double mid = (low + high) / 2;
+    if (normal_upper_tail(mid) > p)
+      low = mid;
+    else
+      high = mid;
+  }
+  return (low + high) / 2;
+}
+
+mann_whitney_result mann_whitney_u(std::span<const double> base, std::span<const double> next) {
+  mann_whitney_result result;
+  const std::size_t m = base.size(), n = next.size();
+  if (m == 0 || n == 0) return result;
+  for (double x : base) {
+    for (double y : next) {
+      if (y > x)
+        result.u += 1;
+      else if (y == x)
+        result.u += 0.5;
+    }
+  }
+  // Tie groups over the pooled sample, for the variance correction and the choice of method.
+  std::map<double, std::size_t> counts;
+  for (double x : base) ++counts[x];
+  for (double y : next) ++counts[y];
+  double tie_term = 0;
+  for (const auto& [value, count] : counts) {
+    const double t = static_cast<double>(count);
+    tie_term += t * t * t - t;
+  }
+  const bool has_ties = tie_term > 0;
+  const double mn = static_cast<double>(m * n);
+  if (!has_ties && m <= exact_sample_limit && n <= exact_sample_limit) {
+    const std::vector<double> dist = mann_whitney_null_distribution(m, n);
+    const auto u = static_cast<std::size_t>(result.u);
+    double at_most = 0, at_least = 0;
+    for (std::size_t k = 0; k < dist.size(); ++k) {
+      if (k <= u) at_most += dist[k];
+      if (k >= u) at_least += dist[k];
+    }
+    result.p_value = std::min(1.0, 2 * std::min(at_most, at_least));
+    result.exact = true;
+    return result;
+  }
+  const double total = static_cast<double>(m + n);
+  const double variance = mn / 12.0 * ((total + 1) - tie_term / (total * (total - 1)));
+  if (variance <= 0) return result;  // every value equal: no evidence of any shift
+  const double distance = std::max(0.0, std::abs(result.u - mn / 2) - 0.5);
+  result.p_value = std::min(1.0, 2 * normal_upper_tail(distance / std::sqrt(variance)));
+  return result;
+}
+
+shift_interval hodges_lehmann(std::span<const double> base, std::span<const double> next,
+                              double alpha) {
+  shift_interval result;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::size_t m = base.size(), n = next.size();
+  if (m == 0 || n == 0) return {nan, nan, nan, false};
+  std::vector<double> differences;
+  differences.reserve(m * n);
+  for (double x : base)
+    for (double y : next) differences.push_back(y - x);
+  std::sort(differences.begin(), differences.end());
+  result.shift = median(differences);
+  const long k = lower_critical_rank(m, n, alpha, result.exact);
+  if (k < 0) {
+    result.low = result.high = nan;
+  } else {
+    result.low = differences[static_cast<std::size_t>(k)];
+    result.high = differences[m * n - 1 - static_cast<std::size_t>(k)];
+  }
+  return result;
+}
+
+}  // namespace execbench::reports

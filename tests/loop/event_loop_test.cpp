@@ -1,0 +1,2 @@
+#include "execbench/runtime/event_loop.hpp"
+#include <gtest/gtest.h>

@@ -104,20 +104,20 @@ text_table geometric_mean_table(const comparison& result) {
 }
 
 std::string summary_line(const comparison& result) {
-  std::size_t faster = 0, slower = 0;
-  for (const auto& row : result.rows) {
-    faster += row.verdict == verdict::faster;
-    slower += row.verdict == verdict::slower;
-  }
-  return std::to_string(result.rows.size()) + " comparisons: " + std::to_string(slower) +
-         " slower, " + std::to_string(faster) + " faster (threshold " +
-         percent(result.threshold, false) + ", alpha " +
-         [&] {
-           char buffer[32];
-           std::snprintf(buffer, sizeof buffer, "%g", result.alpha);
-           return std::string(buffer);
-         }() +
-         ")";
+  std::size_t counts[5] = {};
+  for (const auto& row : result.rows) ++counts[static_cast<int>(row.verdict)];
+  char alpha[32];
+  std::snprintf(alpha, sizeof alpha, "%g", result.alpha);
+  std::string out = std::to_string(result.rows.size()) + " comparisons: ";
+  out += std::to_string(counts[static_cast<int>(verdict::slower)]) + " slower, ";
+  out += std::to_string(counts[static_cast<int>(verdict::faster)]) + " faster, ";
+  out += std::to_string(counts[static_cast<int>(verdict::within_noise)]) + " within noise";
+  if (const auto n = counts[static_cast<int>(verdict::no_statistics)])
+    out += ", " + std::to_string(n) + " without statistics";
+  if (const auto n = counts[static_cast<int>(verdict::no_verdict)])
+    out += ", " + std::to_string(n) + " without direction";
+  out += " (threshold " + percent(result.threshold, false) + ", alpha " + alpha + ")";
+  return out;
 }
 
 std::string repetitions_text(const errored_benchmark& error) {

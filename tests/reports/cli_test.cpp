@@ -1,0 +1,74 @@
+#include "execbench/reports/cli.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace execbench::reports {
+namespace {
+
+const std::string data_dir = EXECBENCH_REPORTS_DATA_DIR;
+
+struct run_result {
+  int status;
+  std::string out, err;
+};
+
+run_result run(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  const int status = run_cli(args, out, err, false);
+  return {status, out.str(), err.str()};
+}
+
+TEST(run_cli, fail_on_regression_exit_status) {
+  const std::string base = data_dir + "/base.json", next = data_dir + "/new.json";
+  EXPECT_EQ(run({"compare", base, next}).status, exit_ok);
+  EXPECT_EQ(run({"compare", "--fail-on-regression", base, next}).status, exit_regression);
+  EXPECT_EQ(run({"compare", "--fail-on-regression", base, base}).status, exit_ok);
+  // The regression is +20%: a 25% threshold lets it pass.
+  EXPECT_EQ(run({"compare", "--fail-on-regression", "--threshold=25", base, next}).status, exit_ok);
+}
+
+TEST(run_cli, usage_errors_are_one_line_with_a_hint) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {},
+           {"frobnicate"},
+           {"compare", "--bogus", "a", "b"},
+           {"compare", "--threshold", "abc", "a", "b"},
+           {"compare", "--alpha=2", "a", "b"},
+           {"compare", "--format", "xml", "a", "b"},
+           {"compare", "only_one.json"},
+           {"summary"},
+       }) {
+    const run_result result = run(args);
+    EXPECT_EQ(result.status, exit_bad_input);
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_NE(result.err.find("--help"), std::string::npos) << result.err;
+    EXPECT_TRUE(result.out.empty());
+  }
+}
+
+TEST(run_cli, help_lists_commands_but_not_tune) {
+  const run_result help = run({"--help"});
+  EXPECT_EQ(help.status, exit_ok);
+  EXPECT_NE(help.out.find("compare"), std::string::npos);
+  EXPECT_NE(help.out.find("summary"), std::string::npos);
+  EXPECT_EQ(help.out.find("tune"), std::string::npos);
+  EXPECT_NE(run({"compare", "--help"}).out.find("--fail-on-regression"), std::string::npos);
+  EXPECT_NE(run({"help", "summary"}).out.find("REPORT"), std::string::npos);
+  EXPECT_EQ(run({"tune", "x.json"}).status, exit_bad_input);
+}
+
+TEST(run_cli, pooling_syntaxes_agree) {
+  const std::string part1 = data_dir + "/base_part1.json", part2 = data_dir + "/base_part2.json";
+  const std::string next = data_dir + "/new.json";
+  const run_result commas = run({"compare", "--format=csv", part1 + "," + part2, next});
+  const run_result repeated =
+      run({"compare", "--format=csv", "--base", part1, "--base", part2, "--new", next});
+  EXPECT_EQ(commas.status, exit_ok);
+  EXPECT_EQ(commas.out, repeated.out);
+  EXPECT_NE(commas.out.find(",9,9,"), std::string::npos);  // 5 + 4 repetitions pooled
+}
+
+}  // namespace
+}  // namespace execbench::reports

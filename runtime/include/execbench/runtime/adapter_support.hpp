@@ -1,0 +1,129 @@
+// What the adapter runtimes (asio, thread_per_task, thread_pool, tbb) share: a queued unit of work
+// that is either a coroutine to resume or a posted callable, the inline cpu/blocking step, the
+// re-scheduling yield, and graceful shutdown over the registry of spawned tasks.
+#pragma once
+
+#include <chrono>
+#include <coroutine>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#include "execbench/runtime/spawn.hpp"
+#include "execbench/runtime/task_context.hpp"
+
+namespace execbench::rt::detail {
+
+// Ends the process with a message: for the few failures a worker thread cannot hand to anyone.
+[[noreturn]] inline void fatal(const char* what, const char* detail = "") noexcept {
+  std::fprintf(stderr, "execbench runtime: %s%s%s\n", what, *detail ? ": " : "", detail);
+  std::fflush(stderr);
+  std::terminate();
+}
+
+// Runs a callable posted to a runtime. There is nobody to hand its exception to, so it ends the
+// process with a message rather than unwinding out of a worker thread.
+template <class F>
+void invoke_posted(F& f) noexcept {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    fatal("a callable posted to a runtime threw", e.what());
+  } catch (...) {
+    fatal("a callable posted to a runtime threw a non-standard exception");
+  }
+}
+
+// One queued unit of work: a coroutine to resume or a posted callable. Move-only; destroying
+// one that never ran drops it (a coroutine is not resumed, a callable is freed) as shutdown needs.
+class work_item {
+ public:
+  work_item() noexcept = default;
+  static work_item resume(std::coroutine_handle<> h) noexcept {
+    return work_item(h.address(), &resume_fn, nullptr);
+  }
+  template <class F>
+  static work_item call(F&& f) {
+    using fn_t = std::decay_t<F>;
+    return work_item(new fn_t(std::forward<F>(f)), &call_fn<fn_t>, &drop_fn<fn_t>);
+  }
+
+  work_item(work_item&& other) noexcept
+      : arg_(std::exchange(other.arg_, nullptr)), run_(other.run_), drop_(other.drop_) {}
+  work_item& operator=(work_item&& other) noexcept {
+    if (this != &other) {
+      reset();
+      arg_ = std::exchange(other.arg_, nullptr);
+      run_ = other.run_;
+      drop_ = other.drop_;
+    }
+    return *this;
+  }
+  work_item(const work_item&) = delete;
+  work_item& operator=(const work_item&) = delete;
+  ~work_item() { reset(); }
+
+  explicit operator bool() const noexcept { return arg_ != nullptr; }
+
+  // Runs it once; never throws.
+  void operator()() noexcept { run_(std::exchange(arg_, nullptr)); }
+
+ private:
+  work_item(void* arg, void (*run)(void*) noexcept, void (*drop)(void*) noexcept) noexcept
+      : arg_(arg), run_(run), drop_(drop) {}
+
+  void reset() noexcept {
+    if (arg_ != nullptr && drop_ != nullptr) drop_(arg_);
+    arg_ = nullptr;
+  }
+  static void resume_fn(void* a) noexcept { std::coroutine_handle<>::from_address(a).resume(); }
+  template <class F>
+  static void call_fn(void* a) noexcept {
+    auto* f = static_cast<F*>(a);
+    invoke_posted(*f);
+    delete f;
+  }
+  template <class F>
+  static void drop_fn(void* a) noexcept {
+    delete static_cast<F*>(a);
+  }
+
+  void* arg_ = nullptr;
+  void (*run_)(void*) noexcept = nullptr;
+  void (*drop_)(void*) noexcept = nullptr;
+};
+
+// A cpu or blocking step run inline on the awaiting thread: ready at once, the call happens in
+// await_resume so that its value or exception reaches the awaiter directly.
+template <class F>
+struct inline_call {
+  F fn;
+  bool await_ready() const noexcept { return true; }
+  void await_suspend(std::coroutine_handle<>) const noexcept {}
+  decltype(auto) await_resume() { return std::invoke(fn); }
+};
+template <class F>
+inline_call(F) -> inline_call<F>;
+
+// yield on a queue-based runtime: go to the back of the queue so that other ready work runs.
+struct reschedule {
+  scheduler* where;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) const noexcept { where->schedule(h); }
+  void await_resume() const noexcept {}
+};
+
+// Graceful shutdown: cancel every spawned task, again for any spawned meanwhile, until none is
+// left. Called from a thread that none of those tasks needs (not from one of the runtime's own).
+inline void cancel_and_drain(scheduler& s) noexcept {
+  using namespace std::chrono_literals;
+  while (s.roots().size() != 0) {
+    s.roots().cancel_all();
+    std::this_thread::sleep_for(200us);
+  }
+}
+
+}  // namespace execbench::rt::detail

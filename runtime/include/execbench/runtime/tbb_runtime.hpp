@@ -1,0 +1,85 @@
+// tbb: a tbb::task_arena of N slots; every resumption and posted callable is a task enqueued in
+// the arena (enqueue never blocks the caller, whichever thread it is). Waits block the TBB
+// worker (see blocking_waits.hpp), as blocking code under TBB does.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <string_view>
+#include <utility>
+
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include "execbench/runtime/adapter_support.hpp"
+#include "execbench/runtime/blocking_waits.hpp"
+#include "execbench/runtime/runtime.hpp"
+#include "execbench/runtime/spawn.hpp"
+#include "execbench/runtime/task.hpp"
+
+namespace execbench::rt {
+
+class tbb_runtime final : public scheduler {
+ public:
+  static constexpr std::string_view name = "tbb";
+
+  // An arena of `workers` slots (at least one), none reserved for outside threads, and TBB's
+  // process-wide worker limit raised to match (TBB's default is one worker per core, minus one).
+  explicit tbb_runtime(std::size_t workers);
+  // Cancels pending tasks, waits until no enqueued task is left (those that run now drop their
+  // work unrun) and frees the frames of the tasks still pending.
+  ~tbb_runtime();
+  tbb_runtime(const tbb_runtime&) = delete;
+  tbb_runtime& operator=(const tbb_runtime&) = delete;
+
+  std::size_t workers() const noexcept { return workers_; }
+
+  void schedule(std::coroutine_handle<> h) noexcept override {
+    submit(detail::work_item::resume(h));
+  }
+
+  template <class F>
+  void post(F&& f) {
+    submit(detail::work_item::call(std::forward<F>(f)));
+  }
+
+  // From a thread that is not one of this runtime's workers.
+  template <class T>
+  T run(task<T> t) {
+    return spawn(*this, std::move(t)).get();
+  }
+
+  auto sleep(std::chrono::nanoseconds d) const noexcept {
+    return detail::blocking_sleep(std::chrono::steady_clock::now() + d);
+  }
+  detail::reschedule yield() noexcept { return {this}; }
+  auto readable(int fd) const noexcept { return detail::blocking_fd_wait(fd, POLLIN); }
+  auto writable(int fd) const noexcept { return detail::blocking_fd_wait(fd, POLLOUT); }
+  template <class F>
+  auto cpu(F&& fn) const {
+    return detail::inline_call{std::forward<F>(fn)};
+  }
+  template <class F>
+  auto blocking(F&& fn) const {
+    return detail::inline_call{std::forward<F>(fn)};
+  }
+
+  void shutdown() noexcept { detail::cancel_and_drain(*this); }
+
+ private:
+  struct job;
+  void submit(detail::work_item w) noexcept;
+
+  std::size_t workers_;
+  oneapi::tbb::global_control parallelism_;
+  oneapi::tbb::task_arena arena_;
+  // Enqueued and not yet ended tasks. Its release/acquire pairs also tell ThreadSanitizer about
+  // the hand-off that libtbb (not instrumented) performs.
+  std::atomic<std::size_t> in_flight_{0};
+  std::atomic<bool> stopping_{false};
+};
+
+static_assert(runtime<tbb_runtime>);
+
+}  // namespace execbench::rt

@@ -1,0 +1,80 @@
+// thread_pool: N raw std::threads over one shared queue (a mutex and a condition variable), the
+// classic baseline. Waits block the worker thread (see blocking_waits.hpp).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "execbench/runtime/adapter_support.hpp"
+#include "execbench/runtime/blocking_waits.hpp"
+#include "execbench/runtime/runtime.hpp"
+#include "execbench/runtime/spawn.hpp"
+#include "execbench/runtime/task.hpp"
+
+namespace execbench::rt {
+
+class thread_pool_runtime final : public scheduler {
+ public:
+  static constexpr std::string_view name = "thread_pool";
+
+  // Starts `workers` threads (at least one).
+  explicit thread_pool_runtime(std::size_t workers);
+  // Cancels pending tasks, stops the threads, drops queued work unrun and frees what is left.
+  ~thread_pool_runtime();
+  thread_pool_runtime(const thread_pool_runtime&) = delete;
+  thread_pool_runtime& operator=(const thread_pool_runtime&) = delete;
+
+  std::size_t workers() const noexcept { return threads_.size(); }
+
+  void schedule(std::coroutine_handle<> h) noexcept override { push(detail::work_item::resume(h)); }
+
+  template <class F>
+  void post(F&& f) {
+    push(detail::work_item::call(std::forward<F>(f)));
+  }
+
+  // From a thread that is not one of this runtime's workers.
+  template <class T>
+  T run(task<T> t) {
+    return spawn(*this, std::move(t)).get();
+  }
+
+  auto sleep(std::chrono::nanoseconds d) const noexcept {
+    return detail::blocking_sleep(std::chrono::steady_clock::now() + d);
+  }
+  detail::reschedule yield() noexcept { return {this}; }
+  auto readable(int fd) const noexcept { return detail::blocking_fd_wait(fd, POLLIN); }
+  auto writable(int fd) const noexcept { return detail::blocking_fd_wait(fd, POLLOUT); }
+  template <class F>
+  auto cpu(F&& fn) const {
+    return detail::inline_call{std::forward<F>(fn)};
+  }
+  template <class F>
+  auto blocking(F&& fn) const {
+    return detail::inline_call{std::forward<F>(fn)};
+  }
+
+  void shutdown() noexcept { detail::cancel_and_drain(*this); }
+
+ private:
+  void push(detail::work_item w) noexcept;
+  void worker_loop() noexcept;
+
+  std::mutex mutex_;
+  std::condition_variable work_ready_;
+  std::deque<detail::work_item> queue_;
+  std::size_t idle_ = 0;  // workers waiting on work_ready_: only then is a notify worth its cost
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+static_assert(runtime<thread_pool_runtime>);
+
+}  // namespace execbench::rt

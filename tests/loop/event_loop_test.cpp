@@ -1,2 +1,612 @@
+// The event loop on its own: results, timers, callbacks, cross-thread posts, cancellation,
+// wait_for, gather, run_in_executor, descriptor readiness, shutdown, destruction, debug mode.
+// Timing bounds are generous (shared 2-core machines): they check behaviour, not speed.
 #include "execbench/runtime/event_loop.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
+
+#include "loop_test_support.hpp"
+
+namespace rt = execbench::rt;
+using namespace std::chrono_literals;
+using rt::loop_test::destruction_counter;
+using clk = std::chrono::steady_clock;
+
+namespace {
+
+class event_loop_test : public rt::loop_test::guarded_test {
+ protected:
+  void SetUp() override { frames_at_start_ = rt::live_frames().load(); }
+  std::int64_t frames_at_start_ = 0;
+};
+
+rt::task<int> answer() {
+  co_return 42;
+}
+
+rt::task<int> failing() {
+  throw std::runtime_error("boom");
+  co_return 0;
+}
+
+rt::task<int> add_awaited(rt::event_loop& loop) {
+  int a = co_await answer();
+  co_await loop.yield();
+  int b = co_await loop.create_task(answer());
+  co_return a + b;
+}
+
+TEST_F(event_loop_test, values_reach_the_awaiter) {
+  rt::event_loop loop;
+  EXPECT_EQ(loop.run_until_complete(add_awaited(loop)), 84);
+  EXPECT_EQ(rt::live_frames().load(), frames_at_start_);
+}
+
+TEST_F(event_loop_test, exceptions_reach_the_awaiter) {
+  rt::event_loop loop;
+  auto catcher = [](rt::event_loop& l) -> rt::task<std::string> {
+    std::string seen;
+    try {
+      co_await failing();
+    } catch (const std::runtime_error& e) {
+      seen = e.what();
+    }
+    try {
+      co_await l.create_task(failing());
+    } catch (const std::runtime_error& e) {
+      seen += std::string(",") + e.what();
+    }
+    co_return seen;
+  };
+  EXPECT_EQ(loop.run_until_complete(catcher(loop)), "boom,boom");
+  EXPECT_THROW(loop.run_until_complete(failing()), std::runtime_error);
+  EXPECT_EQ(rt::live_frames().load(), frames_at_start_);
+}
+
+TEST_F(event_loop_test, sleep_never_wakes_early) {
+  rt::event_loop loop;
+  auto body = [](rt::event_loop& l) -> rt::task<void> {
+    for (auto d : {200us, 500us, 1000us, 3000us, 10000us}) {
+      for (int i = 0; i < 5; ++i) {
+        const auto start = clk::now();
+        co_await l.sleep(d);
+        EXPECT_GE(clk::now() - start, d);
+      }
+    }
+  };
+  loop.run_until_complete(body(loop));
+  EXPECT_GT(loop.lag_stats().count, 0u);
+}
+
+TEST_F(event_loop_test, timerfd_fallback_never_wakes_early) {
+  rt::event_loop loop(rt::event_loop_options{.force_timerfd = true});
+  auto body = [](rt::event_loop& l) -> rt::task<void> {
+    for (auto d : {300us, 2000us, 5000us}) {
+      const auto start = clk::now();
+      co_await l.sleep(d);
+      EXPECT_GE(clk::now() - start, d);
+    }
+  };
+  loop.run_until_complete(body(loop));
+}
+
+TEST_F(event_loop_test, timers_fire_in_deadline_then_insertion_order) {
+  rt::event_loop loop;
+  std::vector<int> order;
+  const auto when = clk::now() + 5ms;
+  for (int i = 0; i < 50; ++i) {
+    loop.call_at(when, [&order, i] { order.push_back(i); });
+  }
+  // Earlier deadlines added later (the heap path) still fire first, and never early.
+  std::vector<clk::time_point> fired_at(3);
+  loop.call_later(30ms, [&] {
+    fired_at[2] = clk::now();
+    loop.stop();
+  });
+  loop.call_later(2ms, [&] { fired_at[1] = clk::now(); });
+  const auto start = clk::now();
+  loop.call_later(1ms, [&] { fired_at[0] = clk::now(); });
+  loop.run_forever();
+  ASSERT_EQ(order.size(), 50u);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(order[static_cast<std::size_t>(i)], i);
+  EXPECT_GE(fired_at[0] - start, 1ms);
+  EXPECT_LE(fired_at[0], fired_at[1]);
+  EXPECT_LE(fired_at[1], fired_at[2]);
+  EXPECT_GE(fired_at[2] - start, 30ms);
+}
+
+TEST_F(event_loop_test, call_later_can_be_cancelled) {
+  rt::event_loop loop;
+  bool ran = false;
+  auto handle = loop.call_later(5ms, [&] { ran = true; });
+  loop.call_later(20ms, [&] { loop.stop(); });
+  EXPECT_TRUE(handle.cancel());
+  EXPECT_FALSE(handle.cancel());
+  loop.run_forever();
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(loop.pending_timers(), 0u);
+}
+
+TEST_F(event_loop_test, call_soon_runs_in_order_in_a_later_iteration) {
+  rt::event_loop loop;
+  std::vector<int> order;
+  loop.call_soon([&] {
+    order.push_back(1);
+    loop.call_soon([&] {
+      order.push_back(3);
+      loop.stop();
+    });
+  });
+  loop.call_soon([&] { order.push_back(2); });
+  loop.run_forever();
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
+TEST_F(event_loop_test, a_throwing_callback_is_reported_and_the_loop_goes_on) {
+  rt::event_loop loop;
+  int reported = 0;
+  loop.set_exception_handler([&](std::exception_ptr) { ++reported; });
+  bool after = false;
+  loop.call_soon([] { throw std::runtime_error("callback failure"); });
+  loop.call_soon([&] {
+    after = true;
+    loop.stop();
+  });
+  loop.run_forever();
+  EXPECT_EQ(reported, 1);
+  EXPECT_TRUE(after);
+}
+
+TEST_F(event_loop_test, a_million_threadsafe_posts_from_four_threads_all_run) {
+  rt::event_loop loop;
+  constexpr int threads = 4;
+  constexpr int per_thread = 250'000;
+  long long ran = 0;  // touched only on the loop thread
+  std::vector<std::thread> posters;
+  std::atomic<bool> go{false};
+  for (int t = 0; t < threads; ++t) {
+    posters.emplace_back([&] {
+      while (!go.load()) std::this_thread::yield();
+      for (int i = 0; i < per_thread; ++i) {
+        loop.call_soon_threadsafe([&] {
+          if (++ran == static_cast<long long>(threads) * per_thread) loop.stop();
+        });
+        // Now and then let the loop drain and fall asleep, so that wake-ups are exercised.
+        if (i % 50'000 == 0) std::this_thread::sleep_for(1ms);
+      }
+    });
+  }
+  loop.call_soon([&] { go.store(true); });  // posts start while the loop is running and idle
+  loop.run_forever();
+  for (auto& t : posters) t.join();
+  EXPECT_EQ(ran, static_cast<long long>(threads) * per_thread);
+}
+
+TEST_F(event_loop_test, stop_from_another_thread_returns_promptly) {
+  rt::event_loop loop;
+  loop.call_later(1h, [] {});  // the loop would otherwise sleep for an hour
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(30ms);
+    const auto start = clk::now();
+    loop.stop();
+    EXPECT_LT(clk::now() - start, 1s);
+  });
+  const auto start = clk::now();
+  loop.run_forever();
+  EXPECT_LT(clk::now() - start, 5s);
+  stopper.join();
+}
+
+TEST_F(event_loop_test, run_until_complete_reports_a_stop_before_completion) {
+  rt::event_loop loop;
+  auto forever = [](rt::event_loop& l) -> rt::task<int> {
+    co_await l.sleep(1h);
+    co_return 1;
+  };
+  loop.call_later(5ms, [&] { loop.stop(); });
+  auto h = loop.create_task(forever(loop));
+  EXPECT_THROW(loop.run_until_complete(h), std::runtime_error);
+  EXPECT_FALSE(h.done());
+  loop.shutdown();
+  EXPECT_TRUE(h.done());
+  EXPECT_THROW(h.get(), rt::cancelled_error);
+}
+
+// A task that sleeps for an hour; records whether its cleanup ran and what it saw.
+rt::task<void> long_sleeper(rt::event_loop& loop, std::atomic<int>& cleanups,
+                            std::atomic<int>& saw_cancel) {
+  destruction_counter cleanup(cleanups);
+  try {
+    co_await loop.sleep(1h);
+  } catch (const rt::cancelled_error&) {
+    saw_cancel.fetch_add(1);
+    throw;
+  }
+}
+
+TEST_F(event_loop_test, cancellation_surfaces_at_the_await_point) {
+  rt::event_loop loop;
+  std::atomic<int> cleanups{0}, saw_cancel{0};
+  auto body = [&](rt::event_loop& l) -> rt::task<bool> {
+    auto h = l.create_task(long_sleeper(l, cleanups, saw_cancel));
+    co_await l.sleep(5ms);
+    h.cancel();
+    try {
+      co_await h;
+    } catch (const rt::cancelled_error&) {
+      co_return true;
+    }
+    co_return false;
+  };
+  const auto start = clk::now();
+  EXPECT_TRUE(loop.run_until_complete(body(loop)));
+  EXPECT_LT(clk::now() - start, 10s);
+  EXPECT_EQ(cleanups.load(), 1);
+  EXPECT_EQ(saw_cancel.load(), 1);
+  EXPECT_EQ(rt::live_frames().load(), frames_at_start_);
+}
+
+TEST_F(event_loop_test, cancellation_from_another_thread) {
+  rt::event_loop loop;
+  std::atomic<int> cleanups{0}, saw_cancel{0};
+  auto h = loop.create_task(long_sleeper(loop, cleanups, saw_cancel));
+  std::thread canceller([h]() mutable {
+    std::this_thread::sleep_for(20ms);
+    h.cancel();
+  });
+  EXPECT_THROW(loop.run_until_complete(h), rt::cancelled_error);
+  canceller.join();
+  EXPECT_EQ(cleanups.load(), 1);
+  EXPECT_EQ(saw_cancel.load(), 1);
+}
+
+TEST_F(event_loop_test, a_cancelled_awaiter_passes_the_cancellation_on) {
+  rt::event_loop loop;
+  std::atomic<int> cleanups{0}, saw_cancel{0};
+  auto outer = [&](rt::event_loop& l) -> rt::task<void> {
+    co_await l.create_task(long_sleeper(l, cleanups, saw_cancel));
+  };
+  auto h = loop.create_task(outer(loop));
+  loop.call_later(5ms, [h]() mutable { h.cancel(); });
+  EXPECT_THROW(loop.run_until_complete(h), rt::cancelled_error);
+  EXPECT_EQ(saw_cancel.load(), 1);
+  EXPECT_EQ(loop.roots().size(), 0u);
+}
+
+TEST_F(event_loop_test, wait_for_times_out_cancels_and_waits_for_the_task) {
+  rt::event_loop loop;
+  std::atomic<int> cleanups{0}, saw_cancel{0};
+  auto body = [&](rt::event_loop& l) -> rt::task<int> {
+    try {
+      co_await l.wait_for(long_sleeper(l, cleanups, saw_cancel), 10ms);
+    } catch (const rt::timeout_error&) {
+      // The inner task has ended by the time timeout_error is seen.
+      co_return cleanups.load();
+    }
+    co_return -1;
+  };
+  EXPECT_EQ(loop.run_until_complete(body(loop)), 1);
+  EXPECT_EQ(saw_cancel.load(), 1);
+}
+
+TEST_F(event_loop_test, wait_for_in_time_returns_the_value) {
+  rt::event_loop loop;
+  auto quick = [](rt::event_loop& l) -> rt::task<int> {
+    co_await l.sleep(1ms);
+    co_return 7;
+  };
+  auto body = [&](rt::event_loop& l) -> rt::task<int> {
+    int v = co_await l.wait_for(quick(l), 10s);
+    co_await l.wait_for(
+        l.create_task([](rt::event_loop& l2) -> rt::task<void> { co_await l2.yield(); }(l)), 10s);
+    co_return v;
+  };
+  EXPECT_EQ(loop.run_until_complete(body(loop)), 7);
+  EXPECT_EQ(loop.pending_timers(), 0u);  // the timeouts were cancelled and purged
+}
+
+rt::task<int> slow_value(rt::event_loop& loop, int v, std::chrono::milliseconds d) {
+  co_await loop.sleep(d);
+  co_return v;
+}
+
+TEST_F(event_loop_test, gather_collects_values_in_order) {
+  rt::event_loop loop;
+  auto body = [](rt::event_loop& l) -> rt::task<int> {
+    auto nothing = [](rt::event_loop& l2) -> rt::task<void> { co_await l2.sleep(1ms); };
+    auto [a, b, none] = co_await l.gather(slow_value(l, 1, 5ms), slow_value(l, 2, 1ms), nothing(l));
+    (void)none;
+    std::vector<rt::join_handle<int>> hs;
+    for (int i = 0; i < 10; ++i) hs.push_back(l.create_task(slow_value(l, i, 1ms)));
+    std::vector<int> values = co_await rt::gather(std::move(hs));
+    int sum = 0;
+    for (int v : values) sum += v;
+    co_return a * 100 + b * 10 + sum;  // 1*100 + 2*10 + 45
+  };
+  EXPECT_EQ(loop.run_until_complete(body(loop)), 165);
+  EXPECT_EQ(rt::live_frames().load(), frames_at_start_);
+}
+
+TEST_F(event_loop_test, gather_failure_cancels_the_others) {
+  rt::event_loop loop;
+  std::atomic<int> cleanups{0}, saw_cancel{0};
+  auto body = [&](rt::event_loop& l) -> rt::task<void> {
+    auto fail_later = [](rt::event_loop& l2) -> rt::task<int> {
+      co_await l2.sleep(2ms);
+      throw std::runtime_error("child failed");
+    };
+    co_await l.gather(long_sleeper(l, cleanups, saw_cancel), fail_later(l));
+  };
+  EXPECT_THROW(loop.run_until_complete(body(loop)), std::runtime_error);
+  EXPECT_EQ(saw_cancel.load(), 1);
+  EXPECT_EQ(loop.roots().size(), 0u);
+}
+
+TEST_F(event_loop_test, run_in_executor_resumes_on_the_loop_thread) {
+  rt::event_loop loop;
+  rt::executor_pool pool(2);
+  auto body = [&](rt::event_loop& l) -> rt::task<void> {
+    const auto loop_thread = std::this_thread::get_id();
+    std::thread::id ran_on;
+    int v = co_await l.run_in_executor(pool, [&] {
+      ran_on = std::this_thread::get_id();
+      return 5;
+    });
+    EXPECT_EQ(v, 5);
+    EXPECT_NE(ran_on, loop_thread);
+    EXPECT_EQ(std::this_thread::get_id(), loop_thread);
+    EXPECT_THROW(
+        co_await l.run_in_executor(pool, []() -> int { throw std::logic_error("in pool"); }),
+        std::logic_error);
+    EXPECT_EQ(std::this_thread::get_id(), loop_thread);
+    co_await l.run_in_executor(pool, [] {});
+  };
+  loop.run_until_complete(body(loop));
+}
+
+TEST_F(event_loop_test, run_in_executor_is_cancellable) {
+  rt::event_loop loop;
+  rt::executor_pool pool(1);
+  std::atomic<bool> release{false};
+  auto body = [&](rt::event_loop& l) -> rt::task<void> {
+    co_await l.run_in_executor(pool, [&] {
+      while (!release.load()) std::this_thread::sleep_for(1ms);
+    });
+  };
+  auto h = loop.create_task(body(loop));
+  loop.call_later(5ms, [h]() mutable { h.cancel(); });
+  EXPECT_THROW(loop.run_until_complete(h), rt::cancelled_error);
+  release.store(true);  // the job still ends; the pool's destructor waits for it
+}
+
+TEST_F(event_loop_test, readiness_on_a_socketpair) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  rt::event_loop loop;
+  auto reader = [](rt::event_loop& l, int fd) -> rt::task<std::string> {
+    char buf[16];
+    for (;;) {
+      const auto n = ::read(fd, buf, sizeof buf);
+      if (n > 0) co_return std::string(buf, static_cast<std::size_t>(n));
+      co_await l.readable(fd);
+    }
+  };
+  auto writer = [](rt::event_loop& l, int fd) -> rt::task<void> {
+    co_await l.sleep(5ms);
+    co_await l.writable(fd);
+    EXPECT_EQ(::write(fd, "ping", 4), 4);
+  };
+  auto body = [&](rt::event_loop& l) -> rt::task<std::string> {
+    auto w = l.create_task(writer(l, fds[1]));
+    std::string got = co_await reader(l, fds[0]);
+    co_await w;
+    co_return got;
+  };
+  EXPECT_EQ(loop.run_until_complete(body(loop)), "ping");
+
+  // A cancelled readiness wait ends at once, and the descriptor can be waited on again.
+  auto waiter = [](rt::event_loop& l, int fd) -> rt::task<void> { co_await l.readable(fd); };
+  auto h = loop.create_task(waiter(loop, fds[0]));
+  loop.call_later(5ms, [h]() mutable { h.cancel(); });
+  EXPECT_THROW(loop.run_until_complete(h), rt::cancelled_error);
+  auto again = [&](rt::event_loop& l) -> rt::task<std::string> {
+    auto w = l.create_task(writer(l, fds[1]));
+    std::string got = co_await reader(l, fds[0]);
+    co_await w;
+    co_return got;
+  };
+  EXPECT_EQ(loop.run_until_complete(again(loop)), "ping");
+  loop.forget_fd(fds[0]);
+  loop.forget_fd(fds[1]);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+TEST_F(event_loop_test, readiness_wait_cancelled_from_another_thread) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  {
+    rt::event_loop loop;
+    auto waiter = [](rt::event_loop& l, int fd) -> rt::task<void> { co_await l.readable(fd); };
+    auto h = loop.create_task(waiter(loop, fds[0]));
+    std::thread canceller([h]() mutable {
+      std::this_thread::sleep_for(20ms);
+      h.cancel();
+    });
+    EXPECT_THROW(loop.run_until_complete(h), rt::cancelled_error);
+    canceller.join();
+  }
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+TEST_F(event_loop_test, shutdown_cancels_every_pending_task) {
+  std::atomic<int> cleanups{0}, saw_cancel{0};
+  rt::event_loop loop;
+  std::vector<rt::join_handle<void>> hs;
+  for (int i = 0; i < 100; ++i)
+    hs.push_back(loop.create_task(long_sleeper(loop, cleanups, saw_cancel)));
+  loop.run_until_complete([](rt::event_loop& l) -> rt::task<void> { co_await l.sleep(2ms); }(loop));
+  loop.shutdown();
+  EXPECT_EQ(loop.roots().size(), 0u);
+  EXPECT_EQ(cleanups.load(), 100);
+  EXPECT_EQ(saw_cancel.load(), 100);
+  for (auto& h : hs) EXPECT_THROW(h.get(), rt::cancelled_error);
+  EXPECT_EQ(rt::live_frames().load(), frames_at_start_);
+}
+
+TEST_F(event_loop_test, destruction_with_pending_tasks_destroys_each_frame_once) {
+  std::atomic<int> destroyed{0};
+  constexpr int n = 10'000;
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  rt::executor_pool pool(1);
+  std::vector<rt::join_handle<void>> hs;
+  {
+    rt::event_loop loop;
+    auto sleeper = [](rt::event_loop& l, std::atomic<int>& d) -> rt::task<void> {
+      destruction_counter c(d);
+      co_await l.sleep(1h);
+    };
+    auto reader = [](rt::event_loop& l, int fd, std::atomic<int>& d) -> rt::task<void> {
+      destruction_counter c(d);
+      co_await l.readable(fd);
+    };
+    auto nested = [](rt::event_loop& l, std::atomic<int>& d) -> rt::task<void> {
+      destruction_counter c(d);
+      co_await [](rt::event_loop& l2) -> rt::task<void> { co_await l2.sleep(1h); }(l);
+    };
+    auto offloaded = [](rt::event_loop& l, rt::executor_pool& p,
+                        std::atomic<int>& d) -> rt::task<void> {
+      destruction_counter c(d);
+      co_await l.run_in_executor(p, [] { std::this_thread::sleep_for(1ms); });
+      co_await l.sleep(1h);
+    };
+    for (int i = 0; i < n - 3; ++i) hs.push_back(loop.create_task(sleeper(loop, destroyed)));
+    hs.push_back(loop.create_task(reader(loop, fds[0], destroyed)));
+    hs.push_back(loop.create_task(nested(loop, destroyed)));
+    hs.push_back(loop.create_task(offloaded(loop, pool, destroyed)));
+    loop.run_until_complete(
+        [](rt::event_loop& l) -> rt::task<void> { co_await l.sleep(1ms); }(loop));
+    // and a few that never started
+    auto never = [](std::atomic<int>& d) -> rt::task<void> {
+      destruction_counter c(d);
+      co_return;
+    };
+    for (int i = 0; i < 3; ++i) hs.push_back(loop.create_task(never(destroyed)));
+    EXPECT_EQ(destroyed.load(), 0);
+  }
+  // The "never" tasks had not started: their counters were never constructed.
+  EXPECT_EQ(destroyed.load(), n);
+  EXPECT_EQ(rt::live_frames().load(), frames_at_start_);
+  for (auto& h : hs) EXPECT_THROW(h.get(), rt::cancelled_error);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+TEST_F(event_loop_test, frames_return_to_zero_after_completion_and_exception) {
+  {
+    rt::event_loop loop;
+    std::vector<rt::join_handle<int>> hs;
+    for (int i = 0; i < 1000; ++i) hs.push_back(loop.create_task(slow_value(loop, i, 1ms)));
+    for (int i = 0; i < 1000; ++i) hs.push_back(loop.create_task(failing()));
+    loop.run_until_complete(
+        [](rt::event_loop& l) -> rt::task<void> { co_await l.sleep(10ms); }(loop));
+    loop.shutdown();
+    for (int i = 0; i < 1000; ++i) EXPECT_EQ(hs[static_cast<std::size_t>(i)].get(), i);
+    EXPECT_THROW(hs.back().get(), std::runtime_error);
+    EXPECT_EQ(rt::live_frames().load(), frames_at_start_);
+  }
+  EXPECT_EQ(rt::live_frames().load(), frames_at_start_);
+}
+
+TEST_F(event_loop_test, debug_mode_reports_slow_callbacks_and_steps) {
+  rt::event_loop loop;
+  loop.set_debug(true);
+  EXPECT_EQ(loop.slow_callback_duration(), 100ms);
+  loop.set_slow_callback_duration(10ms);
+  std::vector<rt::slow_callback_info> reports;
+  loop.set_slow_callback_handler([&](const rt::slow_callback_info& i) { reports.push_back(i); });
+  loop.call_soon([] {});  // fast: not reported
+  auto body = [](rt::event_loop& l) -> rt::task<void> {
+    // A callback that blocks the loop while the timer below is due: the timer fires late.
+    l.call_soon([] { std::this_thread::sleep_for(30ms); });
+    co_await l.sleep(1ms);
+    std::this_thread::sleep_for(30ms);  // a task step that blocks the loop
+  };
+  loop.run_until_complete(body(loop));
+  EXPECT_EQ(loop.slow_callback_count(), 2u);
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_FALSE(reports[0].task_step);
+  EXPECT_TRUE(reports[1].task_step);
+  EXPECT_GE(reports[0].duration, 30ms);
+  // The 1 ms timer was late by at least the 30 ms callback: the lag shows it.
+  const auto lag = loop.lag_stats();
+  EXPECT_EQ(lag.count, 1u);
+  EXPECT_GE(lag.max, 20ms);
+  EXPECT_GE(lag.p99, lag.p50);
+  loop.reset_lag_stats();
+  EXPECT_EQ(loop.lag_stats().count, 0u);
+}
+
+TEST_F(event_loop_test, the_default_slow_callback_handler_writes_one_line) {
+  rt::event_loop loop;
+  loop.set_debug(true);
+  loop.set_slow_callback_duration(1ms);
+  loop.call_soon([&] {
+    std::this_thread::sleep_for(5ms);
+    loop.stop();
+  });
+  ::testing::internal::CaptureStderr();
+  loop.run_forever();
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("callback took"), std::string::npos) << err;
+  EXPECT_EQ(loop.slow_callback_count(), 1u);
+}
+
+TEST(lag_histogram, percentiles_are_within_a_bucket) {
+  rt::lag_histogram h;
+  for (int i = 1; i <= 1000; ++i) h.record(i * 1000);  // 1 us .. 1 ms
+  const auto s = h.summary();
+  EXPECT_EQ(s.count, 1000u);
+  EXPECT_NEAR(static_cast<double>(s.p50.count()), 500'000.0, 500'000.0 * 0.07);
+  EXPECT_NEAR(static_cast<double>(s.p99.count()), 990'000.0, 990'000.0 * 0.07);
+  EXPECT_EQ(s.max.count(), 1'000'000);
+  for (std::uint64_t v : {0ull, 1ull, 15ull, 16ull, 17ull, 1000ull, 123456789ull, ~0ull}) {
+    const int i = rt::lag_histogram::index_of(v);
+    ASSERT_LT(i, rt::lag_histogram::bucket_count);
+    EXPECT_GE(rt::lag_histogram::upper_edge(i), v);
+    if (i > 0) {
+      EXPECT_LT(rt::lag_histogram::upper_edge(i - 1), v);
+    }
+  }
+}
+
+TEST_F(event_loop_test, yield_lets_others_run) {
+  rt::event_loop loop;
+  std::vector<int> order;
+  auto stepper = [](rt::event_loop& l, std::vector<int>& o, int id) -> rt::task<void> {
+    for (int i = 0; i < 3; ++i) {
+      o.push_back(id);
+      co_await l.yield();
+    }
+  };
+  auto body = [&](rt::event_loop& l) -> rt::task<void> {
+    co_await l.gather(stepper(l, order, 1), stepper(l, order, 2));
+  };
+  loop.run_until_complete(body(loop));
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 1, 2, 1, 2}));
+}
+
+}  // namespace

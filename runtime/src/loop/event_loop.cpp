@@ -217,11 +217,11 @@ void event_loop::run_once() {
   if (!ready_.empty() || remote_pending_.load(std::memory_order_relaxed) ||
       stop_requested_.load(std::memory_order_relaxed)) {
     timeout = 0;
-  } else if (pending_timers() != 0) {
-    if (cancelled_timers_.load(std::memory_order_relaxed) * 2 > pending_timers()) {
+  } else if (timer_entries() != 0) {
+    if (cancelled_timers_.load(std::memory_order_relaxed) * 2 > timer_entries()) {
       purge_cancelled_timers();
     }
-    if (pending_timers() != 0) {
+    if (timer_entries() != 0) {
       const loop_detail::timer_entry* first = nullptr;
       if (fifo_head_ < timer_fifo_.size()) first = &timer_fifo_[fifo_head_];
       if (!timer_heap_.empty() &&
@@ -245,7 +245,7 @@ void event_loop::run_once() {
   if (timeout != 0 || fd_waits_ != 0) poll(timeout, deadline);
   sleeping_.store(false, std::memory_order_relaxed);
 
-  if (pending_timers() != 0) fire_due_timers();
+  if (timer_entries() != 0) fire_due_timers();
   if (remote_pending_.load(std::memory_order_acquire)) drain_remote();
   if (debug_) {
     run_ready_debug();
@@ -328,7 +328,7 @@ void event_loop::fire_due_timers() {
 // same), so that many cancelled long timeouts cannot grow the heap without bound.
 void event_loop::purge_cancelled_timers() {
   std::vector<loop_detail::timer_entry> live;
-  live.reserve(pending_timers());
+  live.reserve(timer_entries());
   auto keep = [&](const loop_detail::timer_entry& e) {
     if ((e.slot->state.load(std::memory_order_acquire) & 3) == loop_detail::slot_armed) {
       live.push_back(e);

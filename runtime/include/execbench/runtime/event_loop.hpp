@@ -269,8 +269,8 @@ class event_loop : public scheduler {
   executor_awaiter<std::decay_t<F>> run_in_executor(executor_pool& pool, F&& fn);
 
   // Spawn every task, await them all, yield their values (std::monostate for void tasks). On the
-  // first failure (in argument order) the others are cancelled and awaited, then it is
-  // rethrown: no child outlives the gather.
+  // first failure the others are cancelled and awaited, then it is rethrown: no child outlives
+  // the gather.
   template <class... Ts>
   task<std::tuple<loop_detail::value_or_monostate_t<Ts>...>> gather(task<Ts>... ts);
 
@@ -303,9 +303,11 @@ class event_loop : public scheduler {
   const lag_histogram& lag() const noexcept { return lag_; }
   void reset_lag_stats() noexcept { lag_.reset(); }
 
-  // Timers still pending (cancelled ones included until their deadline passes or they are purged).
+  // Timers still pending and not cancelled.
   std::size_t pending_timers() const noexcept {
-    return timer_heap_.size() + (timer_fifo_.size() - fifo_head_);
+    const std::size_t cancelled = cancelled_timers_.load(std::memory_order_relaxed);
+    const std::size_t entries = timer_entries();
+    return entries > cancelled ? entries - cancelled : 0;
   }
 
  private:
@@ -313,6 +315,10 @@ class event_loop : public scheduler {
   friend class sleep_awaiter;
   friend class fd_awaiter;
 
+  // Timer entries, cancelled ones included until their deadline passes or they are purged.
+  std::size_t timer_entries() const noexcept {
+    return timer_heap_.size() + (timer_fifo_.size() - fifo_head_);
+  }
   static std::int64_t now_ns() noexcept {
     return std::chrono::duration_cast<duration>(clock::now().time_since_epoch()).count();
   }
@@ -690,10 +696,26 @@ task<void> gather_one(join_handle<T>& h, std::optional<value_or_monostate_t<T>>&
   }
 }
 
+// Run the steps side by side, as tasks spawned on the awaiting task's scheduler (so that the
+// first failure is seen when it happens, not when its turn comes), and await them all.
+template <class Steps>
+task<void> run_side_by_side(Steps& steps) {
+  task_context* self = co_await current_context{};
+  if (self == nullptr) {  // not in a spawned task: one after the other
+    for (auto& step : steps) co_await std::move(step);
+    co_return;
+  }
+  std::vector<join_handle<void>> watchers;
+  watchers.reserve(steps.size());
+  for (auto& step : steps) watchers.push_back(spawn(self->sched(), std::move(step)));
+  for (auto& w : watchers) co_await w;  // gather_one never throws
+}
+
 }  // namespace loop_detail
 
-// Await every handle; their values (std::monostate for void). On the first failure (in
-// argument order) cancel the others, await them all, rethrow it.
+// Await every handle; their values (std::monostate for void). On the first failure cancel the
+// others, await them all, then rethrow it: no child outlives the gather. Cancelling the
+// gathering task cancels every child.
 template <class... Ts>
 task<std::tuple<loop_detail::value_or_monostate_t<Ts>...>> gather(join_handle<Ts>... hs) {
   std::exception_ptr first_error;
@@ -705,7 +727,7 @@ task<std::tuple<loop_detail::value_or_monostate_t<Ts>...>> gather(join_handle<Ts
         std::get<I>(refs), std::get<I>(results), first_error, cancel_all)...};
   }
   (std::index_sequence_for<Ts...>{});
-  for (auto& step : steps) co_await std::move(step);
+  co_await loop_detail::run_side_by_side(steps);
   if (first_error) std::rethrow_exception(first_error);
   co_return std::apply(
       [](auto&... r) {
@@ -723,9 +745,12 @@ task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> gather(
   const auto cancel_all = [&]() noexcept {
     for (auto& h : hs) h.cancel();
   };
+  std::vector<task<void>> steps;
+  steps.reserve(hs.size());
   for (std::size_t i = 0; i < hs.size(); ++i) {
-    co_await loop_detail::gather_one(hs[i], results[i], first_error, cancel_all);
+    steps.push_back(loop_detail::gather_one(hs[i], results[i], first_error, cancel_all));
   }
+  co_await loop_detail::run_side_by_side(steps);
   if (first_error) std::rethrow_exception(first_error);
   if constexpr (!std::is_void_v<T>) {
     std::vector<T> values;
@@ -757,7 +782,9 @@ executor_awaiter<std::decay_t<F>> event_loop::run_in_executor(executor_pool& poo
 
 template <class... Ts>
 task<std::tuple<loop_detail::value_or_monostate_t<Ts>...>> event_loop::gather(task<Ts>... ts) {
-  co_return co_await rt::gather(create_task(std::move(ts))...);
+  // Braced initialisation spawns left to right (function arguments have no set order).
+  std::tuple<join_handle<Ts>...> handles{create_task(std::move(ts))...};
+  co_return co_await std::apply([](auto&... h) { return rt::gather(h...); }, handles);
 }
 
 template <class T>

@@ -72,26 +72,32 @@ std::size_t last_level_cache_bytes() {
   return best;
 }
 
-// Median ns per iteration of f(n), n grown until one run takes about `target`.
+// Median ns per iteration of f(n) over many short runs of about `target` each: short runs
+// are rarely preempted (the machine is shared), and the median ignores those that were.
 template <class F>
 double measure_ns_per_iteration(F&& f, std::chrono::microseconds target) {
-  std::uint64_t n = 1000;
+  std::uint64_t n = 64;
   for (;;) {
     auto t0 = clock_type::now();
     do_not_optimize(f(n));
     auto elapsed = clock_type::now() - t0;
-    if (elapsed >= target / 4 || n > (std::uint64_t{1} << 40)) break;
-    n *= 4;
+    if (elapsed >= target || n > (std::uint64_t{1} << 40)) {
+      // Scale n to the target from this run's rate.
+      const double ratio = std::chrono::duration<double>(target) / elapsed;
+      n = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(static_cast<double>(n) * ratio));
+      break;
+    }
+    n *= 2;
   }
   std::vector<double> samples;
-  for (int i = 0; i < 7; ++i) {
+  for (int i = 0; i < 101; ++i) {
     auto t0 = clock_type::now();
     do_not_optimize(f(n));
     auto elapsed = std::chrono::duration<double, std::nano>(clock_type::now() - t0).count();
     samples.push_back(elapsed / static_cast<double>(n));
   }
-  std::nth_element(samples.begin(), samples.begin() + 3, samples.end());
-  return samples[3];
+  std::nth_element(samples.begin(), samples.begin() + 50, samples.end());
+  return samples[50];
 }
 
 calibration do_calibrate() {
@@ -110,9 +116,9 @@ calibration do_calibrate() {
 
   using std::chrono::microseconds;
   c.ns_per_iteration[0] =
-      measure_ns_per_iteration([](auto n) { return spin(n); }, microseconds(2000));
+      measure_ns_per_iteration([](auto n) { return spin(n); }, microseconds(100));
   c.ns_per_iteration[1] =
-      measure_ns_per_iteration([](auto n) { return compute(n, 1); }, microseconds(2000));
+      measure_ns_per_iteration([](auto n) { return compute(n, 1); }, microseconds(100));
   // Memory: spread the measurement over the whole buffer so it measures DRAM, not cache.
   std::uint64_t where = 0;
   c.ns_per_iteration[2] = measure_ns_per_iteration(
@@ -120,20 +126,20 @@ calibration do_calibrate() {
         where += n;
         return memory(n, where);
       },
-      microseconds(4000));
+      microseconds(200));
   c.ns_per_iteration[3] =
-      measure_ns_per_iteration([](auto n) { return hash(n, 1); }, microseconds(2000));
+      measure_ns_per_iteration([](auto n) { return hash(n, 1); }, microseconds(100));
 
   // The accuracy of the result: spin(50 µs), median of repeated runs.
   const std::uint64_t n50 = iterations_for(cpu_kernel::spin, std::chrono::microseconds(50), c);
   std::vector<double> runs;
-  for (int i = 0; i < 41; ++i) {
+  for (int i = 0; i < 101; ++i) {
     auto t0 = clock_type::now();
     do_not_optimize(spin(n50));
     runs.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
   }
-  std::nth_element(runs.begin(), runs.begin() + 20, runs.end());
-  c.spin_50us_measured_us = runs[20];
+  std::nth_element(runs.begin(), runs.begin() + 50, runs.end());
+  c.spin_50us_measured_us = runs[50];
   c.spin_50us_error = c.spin_50us_measured_us / 50.0 - 1.0;
   c.calibration_ms = std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
   return c;

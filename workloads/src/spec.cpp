@@ -160,12 +160,15 @@ class validator {
                 double max = std::numeric_limits<double>::infinity()) const {
     if (!v.is_number()) fail(path, "expected a number, got " + describe(v));
     double x = v.get<double>();
-    bool low = min_open ? !(x > min) : !(x >= min);
-    if (low || x > max || !std::isfinite(x)) {
+    const bool low = min_open ? !(x > min) : !(x >= min);
+    if (low || !std::isfinite(x)) {
       std::ostringstream s;
-      s << "must be " << (min_open ? "> " : ">= ") << min;
-      if (std::isfinite(max)) s << " and <= " << max;
-      s << ", got " << v.dump();
+      s << "must be " << (min_open ? "> " : ">= ") << min << ", got " << v.dump();
+      fail(path, s.str());
+    }
+    if (x > max) {
+      std::ostringstream s;
+      s << "must be <= " << max << ", got " << v.dump();
       fail(path, s.str());
     }
     return x;

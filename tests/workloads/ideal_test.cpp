@@ -1,0 +1,146 @@
+#include "execbench/workloads/ideal.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "execbench/workloads/presets.hpp"
+
+namespace wl = execbench::workloads;
+
+namespace {
+
+wl::ideal_makespan ideal_of(const std::string& graph, const std::string& steps, unsigned cores,
+                            const std::string& release = "") {
+  const std::string text = R"({"name": "t", "graph": )" + graph + R"(, "task": )" + steps +
+                           (release.empty() ? "" : R"(, "release": )" + release) + "}";
+  return wl::compute_ideal_makespan(wl::materialize(wl::parse_workload_text(text, "t.json")),
+                                    cores);
+}
+
+}  // namespace
+
+// Every expected value below is computed by hand from the definitions in ideal.hpp.
+
+TEST(IdealMakespan, IndependentWaitBound) {
+  // 4 tasks of 100 CPU + 300 wait: each lasts 400; CPU 400 over 2 cores is 200.
+  const auto m = ideal_of(R"({"shape": "independent", "tasks": 4})",
+                          R"([{"cpu": "spin", "us": 100}, {"io": "timer", "latency_us": 300}])", 2);
+  EXPECT_DOUBLE_EQ(m.critical_path_us, 400);
+  EXPECT_DOUBLE_EQ(m.cpu_bound_us, 200);
+  EXPECT_DOUBLE_EQ(m.release_us, 0);
+  EXPECT_DOUBLE_EQ(m.total_cpu_us, 400);
+  EXPECT_DOUBLE_EQ(m.total_task_us, 1600);
+  EXPECT_DOUBLE_EQ(m.value_us(), 400);
+}
+
+TEST(IdealMakespan, IndependentCpuBound) {
+  // 4 tasks of 300 CPU + 100 wait on 2 cores: 1200 / 2 = 600 beats the 400 of one task.
+  const auto m =
+      ideal_of(R"({"shape": "independent", "tasks": 4})",
+               R"([{"cpu": "compute", "us": 300}, {"io": "blocking", "latency_us": 100}])", 2);
+  EXPECT_DOUBLE_EQ(m.critical_path_us, 400);
+  EXPECT_DOUBLE_EQ(m.cpu_bound_us, 600);
+  EXPECT_DOUBLE_EQ(m.value_us(), 600);
+  // The same on 8 cores: 150, so the longest task decides.
+  const auto m8 =
+      ideal_of(R"({"shape": "independent", "tasks": 4})",
+               R"([{"cpu": "compute", "us": 300}, {"io": "blocking", "latency_us": 100}])", 8);
+  EXPECT_DOUBLE_EQ(m8.value_us(), 400);
+}
+
+TEST(IdealMakespan, ClosedLoop) {
+  // 4 tasks of 1000 wait, at most 2 in flight: 4000 / 2.
+  const auto m = ideal_of(R"({"shape": "independent", "tasks": 4})",
+                          R"([{"io": "timer", "latency_us": 1000}])", 4, R"({"concurrency": 2})");
+  EXPECT_DOUBLE_EQ(m.release_us, 2000);
+  EXPECT_DOUBLE_EQ(m.critical_path_us, 1000);
+  EXPECT_DOUBLE_EQ(m.value_us(), 2000);
+}
+
+TEST(IdealMakespan, OpenLoop) {
+  // 5 arrivals at 1000/s: 0, 1, 2, 3, 4 ms; the last ends 500 us after it arrives.
+  const auto m = ideal_of(R"({"shape": "independent", "tasks": 5})",
+                          R"([{"io": "timer", "latency_us": 500}])", 1, R"({"rate_per_s": 1000})");
+  EXPECT_DOUBLE_EQ(m.release_us, 4500);
+  EXPECT_DOUBLE_EQ(m.critical_path_us, 500);
+  EXPECT_DOUBLE_EQ(m.value_us(), 4500);
+}
+
+TEST(IdealMakespan, OpenLoopChainHonoursBothArrivalsAndDependencies) {
+  // Arrivals 0, 10000, 20000; each task lasts 2000 and waits for the one before: the last
+  // starts at its arrival (20000) and ends at 22000. The chain alone is 6000.
+  const auto m = ideal_of(R"({"shape": "chain", "tasks": 3})",
+                          R"([{"io": "timer", "latency_us": 2000}])", 1, R"({"rate_per_s": 100})");
+  EXPECT_DOUBLE_EQ(m.critical_path_us, 6000);
+  EXPECT_DOUBLE_EQ(m.release_us, 22000);
+  EXPECT_DOUBLE_EQ(m.value_us(), 22000);
+  // Arrivals faster than the chain: 0, 1000, 2000 against finishes 2000, 4000, 6000.
+  const auto fast =
+      ideal_of(R"({"shape": "chain", "tasks": 3})", R"([{"io": "timer", "latency_us": 2000}])", 1,
+               R"({"rate_per_s": 1000})");
+  EXPECT_DOUBLE_EQ(fast.release_us, 6000);
+}
+
+TEST(IdealMakespan, Chain) {
+  // 3 tasks of 100 CPU + 200 wait, in sequence: 900; CPU 300 / 4 = 75.
+  const auto m = ideal_of(R"({"shape": "chain", "tasks": 3})",
+                          R"([{"cpu": "spin", "us": 100}, {"io": "timer", "latency_us": 200}])", 4);
+  EXPECT_DOUBLE_EQ(m.critical_path_us, 900);
+  EXPECT_DOUBLE_EQ(m.cpu_bound_us, 75);
+  EXPECT_DOUBLE_EQ(m.value_us(), 900);
+}
+
+TEST(IdealMakespan, Tree) {
+  // depth 2, fanout 2: 4 leaves of 100 wait + 50 CPU; inner nodes add nothing: path 150.
+  const std::string steps = R"([{"io": "timer", "latency_us": 100}, {"cpu": "compute", "us": 50}])";
+  const auto m1 = ideal_of(R"({"shape": "tree", "depth": 2, "fanout": 2})", steps, 1);
+  EXPECT_DOUBLE_EQ(m1.critical_path_us, 150);
+  EXPECT_DOUBLE_EQ(m1.cpu_bound_us, 200);  // 4 x 50 on one core
+  EXPECT_DOUBLE_EQ(m1.value_us(), 200);
+  const auto m2 = ideal_of(R"({"shape": "tree", "depth": 2, "fanout": 2})", steps, 2);
+  EXPECT_DOUBLE_EQ(m2.value_us(), 150);
+}
+
+TEST(IdealMakespan, Wavefront) {
+  // width 3, 2 steps of 10 CPU: path 20, CPU 60 / 2 = 30.
+  const auto m = ideal_of(R"({"shape": "wavefront", "width": 3, "steps": 2})",
+                          R"([{"cpu": "hash", "us": 10}])", 2);
+  EXPECT_DOUBLE_EQ(m.critical_path_us, 20);
+  EXPECT_DOUBLE_EQ(m.cpu_bound_us, 30);
+  EXPECT_DOUBLE_EQ(m.value_us(), 30);
+  const auto m8 = ideal_of(R"({"shape": "wavefront", "width": 3, "steps": 2})",
+                           R"([{"cpu": "hash", "us": 10}])", 8);
+  EXPECT_DOUBLE_EQ(m8.value_us(), 20);
+}
+
+TEST(IdealMakespan, LockHoldsSerialize) {
+  // 10 tasks holding one lock 100 each cannot overlap: 1000; a second lock is separate.
+  const auto m = ideal_of(R"({"shape": "independent", "tasks": 10})",
+                          R"([{"lock": "a", "hold_us": 100}, {"lock": "b", "hold_us": 30}])", 4);
+  EXPECT_DOUBLE_EQ(m.critical_path_us, 130);
+  EXPECT_DOUBLE_EQ(m.lock_serial_us, 1000);
+  EXPECT_DOUBLE_EQ(m.value_us(), 1000);
+}
+
+TEST(IdealMakespan, TcpCountsItsServerDelayAndDiskNothing) {
+  const auto m = ideal_of(
+      R"({"shape": "independent", "tasks": 2})",
+      R"([{"io": "tcp", "request_bytes": 64, "response_bytes": 64, "server_delay_us": 300}, {"io": "disk", "bytes": 4096}])",
+      1);
+  EXPECT_DOUBLE_EQ(m.value_us(), 300);
+}
+
+TEST(IdealMakespan, GroupsSideBySide) {
+  // fetch_and_count: a 20 ms fetch beside a chain of ten 2.5 ms ticks: 25 ms.
+  const auto m = wl::compute_ideal_makespan(wl::materialize(wl::load_preset("fetch_and_count")), 1);
+  EXPECT_DOUBLE_EQ(m.value_us(), 25000);
+  // cpu_fanout: 2000 x 100 us of CPU on 2 cores.
+  const auto c = wl::compute_ideal_makespan(wl::materialize(wl::load_preset("cpu_fanout")), 2);
+  EXPECT_DOUBLE_EQ(c.value_us(), 100000);
+}
+
+TEST(IdealMakespan, ZeroCoresIsRejected) {
+  const auto plan = wl::materialize(wl::load_preset("cpu_fanout"));
+  EXPECT_THROW(wl::compute_ideal_makespan(plan, 0), std::invalid_argument);
+}

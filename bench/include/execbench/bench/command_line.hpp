@@ -1,0 +1,48 @@
+// execbench's own command-line flags. They are taken out of argv before Google Benchmark sees
+// it, so that benchmark::Initialize and ReportUnrecognizedArguments handle everything else.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace execbench::bench {
+
+// A mistake on the command line: main prints what() as one line and exits with status 2.
+class usage_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What execbench's own flags ask for.
+struct options {
+  std::vector<std::string> runtimes;    // --runtimes=a,b; empty: every runtime
+  std::vector<std::size_t> workers;     // --workers=1,2,4; empty: each suite's defaults
+  std::optional<std::string> workload;  // --workload=FILE
+};
+
+// Parses execbench's flags and removes them from argv (argc shrinks to match); every other
+// argument is left, in order, for Google Benchmark. Throws usage_error on a malformed value.
+options take_options(int& argc, char** argv);
+
+// "1,2,16" -> {1, 2, 16}: positive, distinct counts up to max_workers.
+std::vector<std::size_t> parse_worker_list(std::string_view text);
+
+// Throws usage_error naming the first requested name that is not in `known`, with the valid ones.
+void check_runtime_names(const std::vector<std::string>& requested,
+                         std::span<const std::string_view> known);
+
+// Whether rows of `runtime_name` are wanted (every runtime when none was named).
+bool wants_runtime(const options& opts, std::string_view runtime_name);
+
+// The part of --help that describes execbench's own flags.
+std::string_view own_flags_help() noexcept;
+
+// The largest worker count accepted: beyond it a row would measure the kernel's thread limits.
+inline constexpr std::size_t max_workers = 1024;
+
+}  // namespace execbench::bench

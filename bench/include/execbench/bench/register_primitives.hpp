@@ -1,0 +1,181 @@
+// Registers the runtime primitives (primitives.hpp) for every runtime of a type list, as rows
+// named primitive/<primitive>/<runtime>/workers:<N>.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "execbench/bench/command_line.hpp"
+#include "execbench/bench/primitives.hpp"
+#include "execbench/runtime/runtime.hpp"
+
+namespace execbench::bench {
+
+enum class primitive {
+  spawn_many,
+  post_local,
+  post_remote,
+  ping_pong,
+  chained_spawn,
+  yield_many,
+  timers_1k,
+  timers_100k,
+  thread_start,
+};
+
+// In the order the rows run (and are listed): one primitive across all runtimes at a time, so
+// that the rows to compare are next to each other.
+inline constexpr std::array all_primitives = {
+    primitive::spawn_many, primitive::post_local,    primitive::post_remote,
+    primitive::ping_pong,  primitive::chained_spawn, primitive::yield_many,
+    primitive::timers_1k,  primitive::timers_100k,   primitive::thread_start,
+};
+
+constexpr std::string_view name_of(primitive p) noexcept {
+  switch (p) {
+    case primitive::spawn_many:
+      return "spawn_many";
+    case primitive::post_local:
+      return "post_local";
+    case primitive::post_remote:
+      return "post_remote";
+    case primitive::ping_pong:
+      return "ping_pong";
+    case primitive::chained_spawn:
+      return "chained_spawn";
+    case primitive::yield_many:
+      return "yield_many";
+    case primitive::timers_1k:
+      return "timers_1k";
+    case primitive::timers_100k:
+      return "timers_100k";
+    case primitive::thread_start:
+      return "thread_start";
+  }
+  return "?";
+}
+
+// Small enough that the whole primitive suite runs in about a minute on two cores.
+inline const std::vector<std::size_t> default_primitive_workers = {1, 2};
+// Where the blocking runtimes run timers_1k by default: 1,000 sleeps of 10 ms that each hold a
+// thread take about 1,000 x 10 ms / N, 160 ms at 64 workers (but 5 s at 2).
+inline constexpr std::size_t default_blocking_timer_workers = 64;
+
+// `loop` has exactly one thread, whatever its constructor is given: a row claiming more would
+// measure the same thing under a false name.
+template <rt::runtime R>
+constexpr bool has_one_thread = R::name == std::string_view("loop");
+
+// Whether a sleep holds one of the runtime's threads for its whole duration (the blocking
+// runtimes), rather than suspending the task. Unknown runtimes are assumed to block: that only
+// registers fewer timer rows.
+template <rt::runtime R>
+constexpr bool sleep_holds_a_thread =
+    !(R::name == std::string_view("loop") || R::name == std::string_view("loop_offload") ||
+      R::name == std::string_view("asio"));
+
+// The worker counts at which primitive `p` is registered for runtime R; empty: not at all.
+template <rt::runtime R>
+std::vector<std::size_t> primitive_worker_counts(primitive p, const options& opts) {
+  const auto& listed = opts.workers.empty() ? default_primitive_workers : opts.workers;
+  std::vector<std::size_t> counts;
+  if (p == primitive::timers_1k && sleep_holds_a_thread<R>) {
+    if (opts.workers.empty()) return {default_blocking_timer_workers};
+    for (const auto n : listed) {
+      if (n >= default_blocking_timer_workers) counts.push_back(n);
+    }
+    return counts;
+  }
+  // 100,000 blocking sleeps would need 100,000 threads, or take 100,000 x 10 ms / N.
+  if (p == primitive::timers_100k && sleep_holds_a_thread<R>) return {};
+  for (const auto n : listed) {
+    if (has_one_thread<R> && n != 1) continue;
+    counts.push_back(n);
+  }
+  return counts;
+}
+
+template <rt::runtime R>
+void run_primitive(primitive p, benchmark::State& state, const row_info& row) {
+  switch (p) {
+    case primitive::spawn_many:
+      return spawn_many<R>(state, row);
+    case primitive::post_local:
+      return post_local<R>(state, row);
+    case primitive::post_remote:
+      return post_remote<R>(state, row);
+    case primitive::ping_pong:
+      return ping_pong<R>(state, row);
+    case primitive::chained_spawn:
+      return chained_spawn<R>(state, row);
+    case primitive::yield_many:
+      return yield_many<R>(state, row);
+    case primitive::timers_1k:
+      return timers<R>(state, row, 1'000);
+    case primitive::timers_100k:
+      return timers<R>(state, row, 100'000);
+    case primitive::thread_start:
+      return thread_start<R>(state, row);
+  }
+}
+
+template <rt::runtime R>
+std::string primitive_row_name(primitive p, std::size_t workers) {
+  return "primitive/" + std::string(name_of(p)) + "/" + std::string(R::name) +
+         "/workers:" + std::to_string(workers);
+}
+
+template <rt::runtime R>
+void register_primitive_row(primitive p, std::size_t workers) {
+  row_info row{primitive_row_name<R>(p, workers), workers};
+  benchmark::RegisterBenchmark(row.name.c_str(),
+                               [p, row](benchmark::State& state) {
+                                 run_primitive<R>(p, state, row);
+                                 state.counters["workers"] = static_cast<double>(row.workers);
+                               })
+      ->UseRealTime()
+      ->MeasureProcessCPUTime();
+}
+
+// Applies a template lambda to each type of a type list (any variadic template: std::tuple,
+// a type_list...).
+template <class List>
+struct for_each_type;
+template <template <class...> class List, class... Types>
+struct for_each_type<List<Types...>> {
+  template <class F>
+  static void apply(F&& f) {
+    (f.template operator()<Types>(), ...);
+  }
+};
+
+// The names of the runtimes in a type list, in its order.
+template <class List>
+std::vector<std::string_view> runtime_names() {
+  std::vector<std::string_view> names;
+  for_each_type<List>::apply([&]<class R>() { names.push_back(R::name); });
+  return names;
+}
+
+// Registers every primitive for every runtime of List that `opts` selects; returns the rows.
+template <class List>
+std::size_t register_primitives(const options& opts) {
+  std::size_t rows = 0;
+  for (const auto p : all_primitives) {
+    for_each_type<List>::apply([&]<class R>() {
+      if (!wants_runtime(opts, R::name)) return;
+      for (const auto n : primitive_worker_counts<R>(p, opts)) {
+        register_primitive_row<R>(p, n);
+        ++rows;
+      }
+    });
+  }
+  return rows;
+}
+
+}  // namespace execbench::bench

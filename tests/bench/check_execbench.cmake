@@ -1,0 +1,99 @@
+# Runs the execbench binary the way a user would and checks what it did, for ctest:
+#   cmake -DEXECBENCH=<binary> -DMODE=<mode> -DARGS=a|b|c [...] -P check_execbench.cmake
+# MODE usage_error: exit status 2, exactly one line on stderr (matching ERROR_REGEX), nothing on
+#                   stdout.
+# MODE list:        --benchmark_list_tests; every name in ROWS (|-separated) is listed, and none
+#                   in ABSENT_ROWS.
+# MODE json:        --benchmark_out in JSON; it parses, has every key in CONTEXT_KEYS in its
+#                   context, at least one benchmark, no errored one, and every counter in
+#                   COUNTERS on each.
+cmake_minimum_required(VERSION 3.25)
+
+string(REPLACE "|" ";" args "${ARGS}")
+
+function(fail message)
+  message(FATAL_ERROR "check_execbench (${MODE}): ${message}")
+endfunction()
+
+if(MODE STREQUAL "usage_error")
+  execute_process(COMMAND ${EXECBENCH} ${args} RESULT_VARIABLE status OUTPUT_VARIABLE out
+                  ERROR_VARIABLE err TIMEOUT 60)
+  if(NOT status EQUAL 2)
+    fail("exit status ${status}, expected 2; stderr: ${err}")
+  endif()
+  if(NOT out STREQUAL "")
+    fail("expected nothing on stdout, got: ${out}")
+  endif()
+  string(REGEX REPLACE "\n$" "" err_body "${err}")
+  if(err_body STREQUAL "" OR err_body MATCHES "\n" OR NOT err MATCHES "\n$")
+    fail("expected exactly one line on stderr, got: '${err}'")
+  endif()
+  if(DEFINED ERROR_REGEX AND NOT err MATCHES "${ERROR_REGEX}")
+    fail("stderr '${err_body}' does not match '${ERROR_REGEX}'")
+  endif()
+
+elseif(MODE STREQUAL "list")
+  execute_process(COMMAND ${EXECBENCH} ${args} --benchmark_list_tests=true
+                  RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
+  if(NOT status EQUAL 0)
+    fail("exit status ${status}; stderr: ${err}")
+  endif()
+  string(REPLACE "\n" ";" listed "${out}")
+  string(REPLACE "|" ";" rows "${ROWS}")
+  foreach(row IN LISTS rows)
+    if(NOT row IN_LIST listed)
+      fail("row '${row}' is not listed; listed:\n${out}")
+    endif()
+  endforeach()
+  string(REPLACE "|" ";" absent "${ABSENT_ROWS}")
+  foreach(row IN LISTS absent)
+    if(row IN_LIST listed)
+      fail("row '${row}' is listed but should not be")
+    endif()
+  endforeach()
+
+elseif(MODE STREQUAL "json")
+  set(report "${WORK_DIR}/check_execbench_report.json")
+  file(REMOVE "${report}")
+  execute_process(COMMAND ${EXECBENCH} ${args} --benchmark_out=${report}
+                          --benchmark_out_format=json
+                  RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 300)
+  if(NOT status EQUAL 0)
+    fail("exit status ${status}; stderr: ${err}")
+  endif()
+  file(READ "${report}" json)
+  string(JSON context ERROR_VARIABLE json_error GET "${json}" context)
+  if(json_error)
+    fail("no context in ${report}: ${json_error}")
+  endif()
+  string(REPLACE "|" ";" keys "${CONTEXT_KEYS}")
+  foreach(key IN LISTS keys)
+    string(JSON value ERROR_VARIABLE json_error GET "${context}" ${key})
+    if(json_error OR value STREQUAL "")
+      fail("context key '${key}' missing or empty")
+    endif()
+  endforeach()
+  string(JSON count ERROR_VARIABLE json_error LENGTH "${json}" benchmarks)
+  if(json_error OR count EQUAL 0)
+    fail("no benchmarks in ${report}")
+  endif()
+  string(REPLACE "|" ";" counters "${COUNTERS}")
+  math(EXPR last "${count} - 1")
+  foreach(i RANGE ${last})
+    string(JSON name GET "${json}" benchmarks ${i} name)
+    string(JSON errored ERROR_VARIABLE no_error GET "${json}" benchmarks ${i} error_occurred)
+    if(NOT no_error AND errored)
+      string(JSON message GET "${json}" benchmarks ${i} error_message)
+      fail("${name} failed: ${message}")
+    endif()
+    foreach(counter IN LISTS counters)
+      string(JSON value ERROR_VARIABLE json_error GET "${json}" benchmarks ${i} ${counter})
+      if(json_error)
+        fail("${name} has no counter '${counter}'")
+      endif()
+    endforeach()
+  endforeach()
+
+else()
+  fail("unknown MODE")
+endif()

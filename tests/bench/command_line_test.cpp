@@ -1,0 +1,100 @@
+#include "execbench/bench/command_line.hpp"
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace execbench::bench {
+namespace {
+
+// argv as main receives it, over strings the test owns.
+struct fake_argv {
+  explicit fake_argv(std::vector<std::string> args) : storage(std::move(args)) {
+    for (auto& a : storage) pointers.push_back(a.data());
+    pointers.push_back(nullptr);
+    argc = static_cast<int>(storage.size());
+  }
+  std::vector<std::string> remaining() const { return {pointers.begin(), pointers.begin() + argc}; }
+  std::vector<std::string> storage;
+  std::vector<char*> pointers;
+  int argc = 0;
+};
+
+TEST(take_options, removes_own_flags_and_keeps_the_rest_in_order) {
+  fake_argv args({"execbench", "--benchmark_filter=x", "--runtimes=loop,asio", "--workers=1,4",
+                  "--workload=w.json", "--benchmark_min_time=0.01"});
+  const auto opts = take_options(args.argc, args.pointers.data());
+  EXPECT_EQ(opts.runtimes, (std::vector<std::string>{"loop", "asio"}));
+  EXPECT_EQ(opts.workers, (std::vector<std::size_t>{1, 4}));
+  ASSERT_TRUE(opts.workload.has_value());
+  EXPECT_EQ(*opts.workload, "w.json");
+  EXPECT_EQ(args.remaining(), (std::vector<std::string>{"execbench", "--benchmark_filter=x",
+                                                        "--benchmark_min_time=0.01"}));
+  EXPECT_EQ(args.pointers[static_cast<std::size_t>(args.argc)], nullptr);
+}
+
+TEST(take_options, leaves_similar_looking_flags_for_google_benchmark_to_reject) {
+  fake_argv args({"execbench", "--workersx=1", "--runtime=loop"});
+  const auto opts = take_options(args.argc, args.pointers.data());
+  EXPECT_TRUE(opts.workers.empty());
+  EXPECT_TRUE(opts.runtimes.empty());
+  EXPECT_EQ(args.argc, 3);
+}
+
+TEST(take_options, rejects_a_flag_without_value) {
+  fake_argv args({"execbench", "--workers"});
+  EXPECT_THROW(take_options(args.argc, args.pointers.data()), usage_error);
+  fake_argv empty({"execbench", "--runtimes="});
+  EXPECT_THROW(take_options(empty.argc, empty.pointers.data()), usage_error);
+  fake_argv empty_name({"execbench", "--runtimes=loop,,asio"});
+  EXPECT_THROW(take_options(empty_name.argc, empty_name.pointers.data()), usage_error);
+}
+
+TEST(parse_worker_list, accepts_positive_distinct_counts) {
+  EXPECT_EQ(parse_worker_list("1"), (std::vector<std::size_t>{1}));
+  EXPECT_EQ(parse_worker_list("64,1,2"), (std::vector<std::size_t>{64, 1, 2}));
+}
+
+TEST(parse_worker_list, rejects_what_is_not_a_list_of_counts) {
+  for (const std::string_view bad : {"x", "", "0", "1,", ",1", "1,,2", "-1", "1.5", "2,2", "1 ,2",
+                                     "99999999999999999999999", "1025"}) {
+    EXPECT_THROW(parse_worker_list(bad), usage_error) << bad;
+  }
+}
+
+TEST(parse_worker_list, message_names_the_bad_item_on_one_line) {
+  try {
+    parse_worker_list("1,x");
+    FAIL() << "no exception";
+  } catch (const usage_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("'x'"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+}
+
+TEST(check_runtime_names, names_the_unknown_one_and_lists_the_valid_ones) {
+  constexpr std::array<std::string_view, 2> known = {"loop", "asio"};
+  EXPECT_NO_THROW(check_runtime_names({"asio"}, known));
+  EXPECT_NO_THROW(check_runtime_names({}, known));
+  try {
+    check_runtime_names({"loop", "nope"}, known);
+    FAIL() << "no exception";
+  } catch (const usage_error& e) {
+    EXPECT_STREQ(e.what(), "--runtimes: unknown runtime 'nope' (valid: loop, asio)");
+  }
+}
+
+TEST(wants_runtime, all_when_none_named) {
+  options opts;
+  EXPECT_TRUE(wants_runtime(opts, "loop"));
+  opts.runtimes = {"asio"};
+  EXPECT_FALSE(wants_runtime(opts, "loop"));
+  EXPECT_TRUE(wants_runtime(opts, "asio"));
+}
+
+}  // namespace
+}  // namespace execbench::bench

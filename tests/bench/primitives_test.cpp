@@ -1,0 +1,143 @@
+#include "execbench/bench/register_primitives.hpp"
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <gtest/gtest.h>
+
+#include "execbench/bench/watchdog.hpp"
+#include "toy_runtime.hpp"
+
+namespace execbench::bench {
+namespace {
+
+using testing::basic_toy_runtime;
+using testing::toy_fault;
+using testing::toy_runtime;
+
+template <class...>
+struct type_list {};
+
+// The toy runtime under the name of the single-threaded loop, to check the registration rules.
+using toy_named_loop_runtime = basic_toy_runtime<toy_fault::none, "loop">;
+using toy_loses_posts = basic_toy_runtime<toy_fault::loses_posts, "toy_loses_posts">;
+using toy_wakes_early = basic_toy_runtime<toy_fault::wakes_early, "toy_wakes_early">;
+
+// Everything Google Benchmark reports, by row name without the suffixes Google Benchmark adds
+// (/process_time/real_time).
+class capturing_reporter : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>& reported) override {
+    for (const auto& r : reported) runs[r.run_name.function_name] = r;
+  }
+  std::map<std::string, Run> runs;
+};
+
+class primitives : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    static const bool registered = [] {
+      // One iteration or a few per row, and a short stall limit so the faulty rows end quickly.
+      std::vector<std::string> args = {"primitives_test", "--benchmark_min_time=0.01"};
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      int argc = static_cast<int>(argv.size());
+      benchmark::Initialize(&argc, argv.data());
+      set_stall_limit(std::chrono::seconds(3));
+      options opts;
+      register_primitives<type_list<toy_runtime, toy_loses_posts, toy_wakes_early>>(opts);
+      return true;
+    }();
+    (void)registered;
+  }
+
+  static std::map<std::string, benchmark::BenchmarkReporter::Run> run(const std::string& filter) {
+    capturing_reporter reporter;
+    benchmark::RunSpecifiedBenchmarks(&reporter, filter);
+    return reporter.runs;
+  }
+};
+
+TEST(primitive_worker_counts, follow_the_runtime_kind) {
+  const options defaults;
+  EXPECT_EQ(primitive_worker_counts<toy_runtime>(primitive::spawn_many, defaults),
+            (std::vector<std::size_t>{1, 2}));
+  // The toy runtime's sleeps block: no timers_100k, timers_1k only at 64 workers.
+  EXPECT_TRUE(primitive_worker_counts<toy_runtime>(primitive::timers_100k, defaults).empty());
+  EXPECT_EQ(primitive_worker_counts<toy_runtime>(primitive::timers_1k, defaults),
+            (std::vector<std::size_t>{64}));
+  options listed;
+  listed.workers = {4, 128};
+  EXPECT_EQ(primitive_worker_counts<toy_runtime>(primitive::timers_1k, listed),
+            (std::vector<std::size_t>{128}));
+  EXPECT_EQ(primitive_worker_counts<toy_runtime>(primitive::post_local, listed),
+            (std::vector<std::size_t>{4, 128}));
+}
+
+TEST(primitive_worker_counts, loop_only_at_one_worker_with_every_timer_row) {
+  static_assert(has_one_thread<toy_named_loop_runtime>);
+  options listed;
+  listed.workers = {1, 2};
+  EXPECT_EQ(primitive_worker_counts<toy_named_loop_runtime>(primitive::post_local, listed),
+            (std::vector<std::size_t>{1}));
+  EXPECT_EQ(primitive_worker_counts<toy_named_loop_runtime>(primitive::timers_100k, listed),
+            (std::vector<std::size_t>{1}));
+  listed.workers = {2};
+  EXPECT_TRUE(
+      primitive_worker_counts<toy_named_loop_runtime>(primitive::spawn_many, listed).empty());
+}
+
+TEST(primitive_row_name, is_primitive_name_runtime_workers) {
+  EXPECT_EQ(primitive_row_name<toy_runtime>(primitive::post_remote, 2),
+            "primitive/post_remote/toy/workers:2");
+}
+
+TEST_F(primitives, every_row_of_a_sound_runtime_runs_and_counts) {
+  const auto runs = run("^primitive/.*/toy/");
+  std::vector<std::string> expected;
+  for (const auto p : all_primitives) {
+    for (const auto n : primitive_worker_counts<toy_runtime>(p, options{})) {
+      expected.push_back(primitive_row_name<toy_runtime>(p, n));
+    }
+  }
+  ASSERT_EQ(runs.size(), expected.size());
+  for (const auto& name : expected) {
+    ASSERT_TRUE(runs.contains(name)) << name;
+    const auto& r = runs.at(name);
+    EXPECT_FALSE(r.error_occurred) << name << ": " << r.error_message;
+    EXPECT_GT(r.iterations, 0) << name;
+    ASSERT_TRUE(r.counters.contains("workers")) << name;
+    ASSERT_TRUE(r.counters.contains("items_per_second")) << name;
+    EXPECT_GT(r.counters.at("items_per_second").value, 0.0) << name;
+  }
+  const auto& timers = runs.at("primitive/timers_1k/toy/workers:64");
+  EXPECT_EQ(timers.counters.at("workers").value, 64.0);
+  ASSERT_TRUE(timers.counters.contains("overshoot_ms"));
+  EXPECT_GE(timers.counters.at("overshoot_ms").value, 0.0);
+}
+
+TEST_F(primitives, lost_wake_up_fails_its_row_instead_of_hanging) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto runs = run("^primitive/post_local/toy_loses_posts/workers:1/");
+  ASSERT_EQ(runs.size(), 1U);
+  const auto& r = runs.begin()->second;
+  EXPECT_TRUE(r.error_occurred);
+  EXPECT_NE(r.error_message.find("no progress"), std::string::npos) << r.error_message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+}
+
+TEST_F(primitives, early_timer_fails_the_check) {
+  const auto runs = run("^primitive/timers_1k/toy_wakes_early/");
+  ASSERT_EQ(runs.size(), 1U);
+  const auto& r = runs.begin()->second;
+  EXPECT_TRUE(r.error_occurred);
+  EXPECT_NE(r.error_message.find("0 sleeps lasted >= 10 ms, expected 1000"), std::string::npos)
+      << r.error_message;
+}
+
+}  // namespace
+}  // namespace execbench::bench

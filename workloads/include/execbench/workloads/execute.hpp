@@ -25,8 +25,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <ctime>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -194,9 +194,7 @@ class workload_executor {
   // `execute` runs the whole workload (with a watchdog: past `limit`, every task is cancelled
   // and the run reports an error), `finish` waits for stragglers and checks every result. The
   // record stays valid until the next prepare.
-  void prepare() {
-    reset();
-  }
+  void prepare() { reset(); }
 
   void execute(std::chrono::milliseconds limit = std::chrono::seconds(60)) {
     start_ = clock::now();

@@ -1,0 +1,180 @@
+// The step program: what one task of a plan does, written once for every runtime.
+//
+// run_task awaits only what the runtime contract provides (rt::runtime: sleep, readable,
+// writable, cpu, blocking). On the async runtimes those awaits suspend; on the blocking ones
+// they block the worker thread and complete at once: the same code is a coroutine program on
+// the former and ordinary blocking code on the latter.
+//   cpu      -> r.cpu(kernel): inline, or on loop_offload's pool; the time inside the kernel
+//               counts as CPU, the rest of the await (queueing) as wait;
+//   timer    -> r.sleep(latency);
+//   blocking -> r.blocking(sleep_for(latency)): a call that holds its thread;
+//   tcp      -> a connection per task, opened at its first tcp step; tcp_advance, awaiting
+//               r.readable / r.writable between calls;
+//   disk     -> r.blocking(pread + checksum): regular files have no readiness;
+//   lock     -> on runtimes whose waits block the thread, a std::mutex (the thread blocks on it,
+//               as blocking code does); on the async ones an async_mutex (the task suspends; a
+//               blocked thread would stall the loop or deadlock it against the holder). Inside:
+//               read the counter, sleep hold_us, write it back plus one.
+// Requires the runtime's headers (link execbench::runtime).
+#pragma once
+
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <mutex>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+#include "execbench/runtime/runtime.hpp"
+#include "execbench/runtime/task.hpp"
+#include "execbench/runtime/task_context.hpp"
+#include "execbench/workloads/disk.hpp"
+#include "execbench/workloads/kernels.hpp"
+#include "execbench/workloads/plan.hpp"
+#include "execbench/workloads/run_state.hpp"
+#include "execbench/workloads/tcp.hpp"
+
+namespace execbench::workloads {
+
+// Whether runtime R's waits block the worker thread (thread_per_task, thread_pool, tbb) rather
+// than suspend the task. Specialize it for a new runtime if its name says otherwise.
+template <class R>
+struct waits_block_thread : std::bool_constant<R::name == std::string_view("thread_per_task") ||
+                                               R::name == std::string_view("thread_pool") ||
+                                               R::name == std::string_view("tbb")> {};
+
+namespace program_detail {
+
+using clock = std::chrono::steady_clock;
+
+inline std::uint64_t ns_since(clock::time_point t0) noexcept {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0).count());
+}
+
+// Awaits an async_mutex; the lock is held when it resumes. The waiter is resumed through the
+// scheduler of the task that waits, so it continues on its own runtime.
+struct async_lock_awaiter : async_mutex::waiter {
+  explicit async_lock_awaiter(async_mutex& m) noexcept : mutex(&m) {}
+  async_mutex* mutex;
+
+  bool await_ready() noexcept { return mutex->try_lock(); }
+  template <class Promise>
+  bool await_suspend(std::coroutine_handle<Promise> h) noexcept {
+    rt::task_context* ctx = rt::detail::context_of(h);
+    handle = h;
+    resumer = &ctx->sched();
+    resume = [](async_mutex::waiter& w) noexcept {
+      static_cast<rt::scheduler*>(w.resumer)->schedule(w.handle);
+    };
+    return mutex->lock_or_enqueue(*this);
+  }
+  void await_resume() const noexcept {}
+};
+
+struct async_unlock_on_exit {
+  async_mutex& m;
+  ~async_unlock_on_exit() { m.unlock(); }
+};
+
+struct tcp_connection_guard {
+  int fd = -1;
+  ~tcp_connection_guard() { tcp_close(fd); }
+};
+
+}  // namespace program_detail
+
+// Run the steps of task `index` of state's plan on runtime r, then record its results in
+// state (finish_task). Tree inner nodes (no steps) finish at once with checksum 0. Exceptions
+// (a socket error, cancellation) propagate to whoever awaits the task; locks and sockets are
+// released on the way out.
+template <rt::runtime R>
+rt::task<void> run_task(R& r, run_state& state, std::uint32_t index) {
+  using namespace program_detail;
+  const plan& p = state.the_plan();
+  const planned_task& t = p.tasks()[index];
+  const kernels::calibration& cal = state.fixtures().calibration();
+  std::uint64_t acc = 0, cpu_ns = 0, wait_ns = 0;
+  tcp_connection_guard conn;
+  tcp_exchange ex;
+
+  for (const planned_step& s : p.steps(t)) {
+    const auto t0 = clock::now();
+    if (is_cpu(s.op)) {
+      const cpu_kernel k = kernel_of(s.op);
+      const std::uint64_t n = kernels::iterations_for(k, std::chrono::nanoseconds(s.ns), cal);
+      const std::uint64_t arg = s.arg;
+      const auto [result, spent] = co_await r.cpu([k, n, arg] {
+        const auto k0 = clock::now();
+        const std::uint64_t v = kernels::run(k, n, arg);
+        return std::pair<std::uint64_t, std::uint64_t>(v, ns_since(k0));
+      });
+      acc = fold_checksum(acc, result);
+      cpu_ns += spent;
+      const std::uint64_t total = ns_since(t0);
+      wait_ns += total > spent ? total - spent : 0;
+      continue;
+    }
+    switch (s.op) {
+      case step_op::timer:
+        co_await r.sleep(std::chrono::nanoseconds(s.ns));
+        break;
+      case step_op::blocking: {
+        const auto d = std::chrono::nanoseconds(s.ns);
+        co_await r.blocking([d] {
+          std::this_thread::sleep_for(d);
+          return 0;
+        });
+        break;
+      }
+      case step_op::tcp: {
+        if (conn.fd < 0) conn.fd = tcp_connect(state.fixtures().tcp_port(), ex);
+        tcp_begin(ex, s.size, s.size2, static_cast<std::uint32_t>(s.ns / 1000));
+        for (;;) {
+          const io_wait w = tcp_advance(conn.fd, ex);
+          if (w == io_wait::none) break;
+          if (w == io_wait::readable)
+            co_await r.readable(conn.fd);
+          else
+            co_await r.writable(conn.fd);
+        }
+        state.add_tcp(ex.sent, ex.received);
+        break;
+      }
+      case step_op::disk: {
+        const int fd = state.fixtures().disk_fd();
+        const std::uint64_t offset = s.arg, bytes = s.size;
+        const std::uint64_t sum = co_await r.blocking(
+            [fd, offset, bytes] { return disk_read_checksum(fd, offset, bytes); });
+        acc = fold_checksum(acc, sum);
+        state.add_disk(bytes);
+        break;
+      }
+      case step_op::lock: {
+        workload_lock& l = state.lock(s.size2);
+        const auto hold = std::chrono::nanoseconds(s.ns);
+        if constexpr (waits_block_thread<R>::value) {
+          std::unique_lock<std::mutex> held(l.blocking);
+          const std::uint64_t v = l.counter;
+          if (hold.count() > 0) co_await r.sleep(hold);
+          l.counter = v + 1;
+        } else {
+          co_await async_lock_awaiter(l.async);
+          async_unlock_on_exit held{l.async};
+          const std::uint64_t v = l.counter;
+          if (hold.count() > 0) co_await r.sleep(hold);
+          l.counter = v + 1;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    wait_ns += ns_since(t0);
+  }
+  state.finish_task(index, acc, cpu_ns, wait_ns);
+}
+
+}  // namespace execbench::workloads

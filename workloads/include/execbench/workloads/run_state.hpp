@@ -1,0 +1,144 @@
+// What running a plan needs besides a runtime: the fixtures (calibration, loopback server,
+// disk file), set up once outside timed regions; the per-run state the step program writes
+// (results, per-task CPU and wait time, the locks and their counters), preallocated so that the
+// task path allocates nothing; and the check of a finished run against the plan.
+#pragma once
+
+#include <atomic>
+#include <coroutine>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "execbench/workloads/disk.hpp"
+#include "execbench/workloads/kernels.hpp"
+#include "execbench/workloads/plan.hpp"
+#include "execbench/workloads/random.hpp"
+#include "execbench/workloads/tcp.hpp"
+
+namespace execbench::workloads {
+
+// The fixtures a plan's steps use: calibrates the kernels; starts the loopback server when the
+// plan has tcp steps; creates the disk file (and opens it) when it has disk steps.
+class workload_fixtures {
+ public:
+  explicit workload_fixtures(const plan& p);
+  ~workload_fixtures();
+  workload_fixtures(const workload_fixtures&) = delete;
+  workload_fixtures& operator=(const workload_fixtures&) = delete;
+
+  const kernels::calibration& calibration() const noexcept { return *calibration_; }
+  loopback_server* server() noexcept { return server_ ? &*server_ : nullptr; }
+  const loopback_server* server() const noexcept { return server_ ? &*server_ : nullptr; }
+  std::uint16_t tcp_port() const noexcept { return server_ ? server_->port() : 0; }
+  int disk_fd() const noexcept { return disk_fd_; }
+
+ private:
+  const kernels::calibration* calibration_;
+  std::optional<loopback_server> server_;
+  std::optional<disk_fixture> disk_;
+  int disk_fd_ = -1;
+};
+
+// A lock whose waiters suspend instead of blocking their thread: what a lock must be on the
+// async runtimes (a waiting task that blocked the thread would stall the event loop, or
+// deadlock it against the holder). FIFO; unlock hands the lock straight to the first waiter
+// and has it resumed by whatever `resume` its awaiter set (its runtime's scheduler).
+// Waiters are nodes in the awaiting frames: locking allocates nothing.
+class async_mutex {
+ public:
+  struct waiter {
+    std::coroutine_handle<> handle;
+    void (*resume)(waiter&) noexcept = nullptr;
+    void* resumer = nullptr;  // for `resume`: typically the waiter's scheduler
+    waiter* next = nullptr;
+  };
+
+  bool try_lock() noexcept;
+  // Take the lock if it is free (returns false: do not suspend), else queue w (returns true).
+  bool lock_or_enqueue(waiter& w) noexcept;
+  void unlock() noexcept;
+
+ private:
+  std::mutex guard_;  // held for a few instructions
+  bool locked_ = false;
+  waiter* head_ = nullptr;
+  waiter* tail_ = nullptr;
+};
+
+// One named lock of the workload. `counter` is shared state on purpose not atomic: only the
+// critical section touches it, so a final count equal to the number of acquisitions shows
+// the lock excluded (the step reads it, holds, then writes it back plus one).
+struct workload_lock {
+  std::mutex blocking;  // for the runtimes whose waits block their thread
+  async_mutex async;    // for the others
+  std::uint64_t counter = 0;
+};
+
+// The state of one run of a plan. reset() before each run; each task writes only its own slots.
+class run_state {
+ public:
+  run_state(const plan& p, const workload_fixtures& f);
+
+  void reset() noexcept;
+
+  const plan& the_plan() const noexcept { return *plan_; }
+  const workload_fixtures& fixtures() const noexcept { return *fixtures_; }
+  workload_lock& lock(std::uint32_t id) noexcept { return locks_[id]; }
+  const workload_lock& lock(std::uint32_t id) const noexcept { return locks_[id]; }
+
+  // Called by the step program when task i has run all its steps.
+  void finish_task(std::uint32_t i, std::uint64_t checksum, std::uint64_t cpu_ns,
+                   std::uint64_t wait_ns) noexcept;
+  void add_tcp(std::uint64_t sent, std::uint64_t received) noexcept {
+    tcp_sent_.fetch_add(sent, std::memory_order_relaxed);
+    tcp_received_.fetch_add(received, std::memory_order_relaxed);
+  }
+  void add_disk(std::uint64_t bytes) noexcept {
+    disk_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  }
+
+  std::uint64_t tasks_finished() const noexcept {
+    return finished_.load(std::memory_order_acquire);
+  }
+  bool finished(std::uint32_t i) const noexcept { return done_[i] != 0; }
+  std::uint64_t checksum(std::uint32_t i) const noexcept { return checksum_[i]; }
+  // Per task: time inside CPU kernels, and wall time in every other step (waits).
+  std::uint64_t cpu_ns(std::uint32_t i) const noexcept { return cpu_ns_[i]; }
+  std::uint64_t wait_ns(std::uint32_t i) const noexcept { return wait_ns_[i]; }
+  // Measured W/C over the whole run: sum of waits / sum of CPU (0 when there is no CPU).
+  double wait_compute_ratio() const noexcept;
+  std::uint64_t tcp_sent() const noexcept { return tcp_sent_.load(); }
+  std::uint64_t tcp_received() const noexcept { return tcp_received_.load(); }
+  std::uint64_t disk_bytes() const noexcept { return disk_bytes_.load(); }
+
+ private:
+  const plan* plan_;
+  const workload_fixtures* fixtures_;
+  std::unique_ptr<workload_lock[]> locks_;
+  std::vector<std::uint64_t> checksum_, cpu_ns_, wait_ns_;
+  std::vector<std::uint8_t> done_;
+  std::atomic<std::uint64_t> finished_{0}, tcp_sent_{0}, tcp_received_{0}, disk_bytes_{0};
+};
+
+// The fold of one step's result into its task's checksum (the step program and the check
+// share it).
+constexpr std::uint64_t fold_checksum(std::uint64_t acc, std::uint64_t result) noexcept {
+  return mix64(acc + result + 0x9e3779b97f4a7c15ULL);
+}
+
+struct run_check {
+  bool ok = true;
+  std::string problem;  // the first problem found, one line
+};
+
+// Check a finished run against its plan: every task finished (tree inner nodes included: the
+// runner finishes them with checksum 0), each task's checksum of kernel results and disk reads
+// is the expected one, every lock's counter equals its acquisitions, and the bytes the tcp
+// steps sent and received and the disk steps read are the plan's totals.
+run_check verify_run(const run_state& state);
+
+}  // namespace execbench::workloads

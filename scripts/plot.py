@@ -31,10 +31,9 @@ import statistics
 import subprocess
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only: no display on benchmark machines or in CI
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+# matplotlib is imported on first use (load_pyplot): it takes a second or two to import, and bad
+# input or --help should answer at once.
+plt = None
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -216,11 +215,22 @@ def load_groups(path):
 # Charts
 
 
+def load_pyplot():
+    global plt
+    if plt is None:
+        import matplotlib
+        matplotlib.use("Agg")  # files only: no display on benchmark machines or in CI
+        import matplotlib.pyplot
+        plt = matplotlib.pyplot
+    return plt
+
+
 def runtime_colour(runtime, index):
     return RUNTIME_COLOURS.get(runtime, plt.get_cmap("tab10")(index % 10))
 
 
 def grid(count, width=5.2, height=3.8, rows_per_panel=1):
+    load_pyplot()
     columns = min(count, 3)
     lines = math.ceil(count / columns)
     fig, axes = plt.subplots(lines * rows_per_panel, columns,
@@ -363,7 +373,7 @@ def chart_compare(result, metric):
     rows = [r for r in result["rows"] if r["metric"] == metric]
     if not rows:
         raise InputError(f"no '{metric}' rows to compare (metrics: {', '.join(result['metrics'])})")
-    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.45 * len(rows)))
+    fig, ax = load_pyplot().subplots(figsize=(10, 1.2 + 0.45 * len(rows)))
     threshold = result["threshold"] * 100
     ax.axvspan(-threshold, threshold, color="#dddddd", alpha=0.6,
                label=f"noise threshold ±{threshold:g}%")
@@ -438,9 +448,10 @@ def find_report_binary(explicit):
 
 
 def run_compare(binary, base, new, threshold, alpha):
-    # Read both first so that bad input is reported by this script in its own words.
-    read_report(base)
-    read_report(new)
+    # Read every file first so that bad input is reported by this script in its own words;
+    # a side may pool several files, comma separated, as execbench-report accepts them.
+    for path in base.split(",") + new.split(","):
+        read_report(path)
     command = [binary, "compare", "--format", "json", "--metric", "all", base, new]
     if threshold is not None:
         command += ["--threshold", str(threshold)]
@@ -583,7 +594,7 @@ def formats(text):
 
 def parser():
     top = argparse.ArgumentParser(
-        prog="plot.py", description=__doc__.split("\n\n")[0],
+        prog="plot.py", description=__doc__,
         epilog="Run 'plot.py COMMAND --help' for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     common = argparse.ArgumentParser(add_help=False)
@@ -614,8 +625,8 @@ def parser():
                               description="Change per benchmark NEW vs BASE with its confidence "
                                           "interval, coloured by verdict, computed by "
                                           "`execbench-report compare --format json`.")
-    sub.add_argument("base", metavar="BASE", help="baseline report")
-    sub.add_argument("new", metavar="NEW", help="report to compare with the baseline")
+    sub.add_argument("base", metavar="BASE", help="baseline report(s), comma separated to pool")
+    sub.add_argument("new", metavar="NEW", help="report(s) to compare with the baseline")
     sub.set_defaults(run=cmd_compare)
     sub = commands.add_parser("html", parents=[common, stats],
                               help="one self-contained HTML page with every chart and the summary",

@@ -37,7 +37,9 @@ Commands:
   summary   per workload, the runtimes ranked by throughput, with p99 and efficiency
 
 Reports are what `execbench --benchmark_out=FILE --benchmark_out_format=json` writes;
-NaN and Infinity values are accepted.
+NaN and Infinity values are accepted. `execbench-report COMMAND --help` gives a command's
+options: output formats (console, markdown, csv, json), --output FILE, metric selection,
+pooling several files per side, and the statistics used.
 
 Exit status: 0 success; 1 compare --fail-on-regression found a slower row;
 2 bad input (one line on stderr naming the file) or a usage error.

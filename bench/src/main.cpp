@@ -7,13 +7,11 @@
 #include "execbench/bench/command_line.hpp"
 #include "execbench/bench/context.hpp"
 #include "execbench/bench/register_primitives.hpp"
+#include "execbench/runtime/all_runtimes.hpp"
 
 namespace {
 
-// The runtimes to register, until runtime/ publishes its list of all six.
-template <class...>
-struct type_list {};
-using runtimes = type_list<>;
+using runtimes = execbench::rt::all_runtimes;
 
 // Called by benchmark::Initialize for --help, which then exits with status 0.
 void print_help() {

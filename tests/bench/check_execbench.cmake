@@ -53,7 +53,8 @@ elseif(MODE STREQUAL "list")
   endforeach()
 
 elseif(MODE STREQUAL "json")
-  set(report "${WORK_DIR}/check_execbench_report.json")
+  string(MD5 run_id "${ARGS}")  # one file per test: ctest may run them side by side
+  set(report "${WORK_DIR}/check_execbench_${run_id}.json")
   file(REMOVE "${report}")
   execute_process(COMMAND ${EXECBENCH} ${args} --benchmark_out=${report}
                           --benchmark_out_format=json

@@ -411,20 +411,30 @@ void timers(benchmark::State& state, const row_info& row, std::size_t timers) {
       mean_ms - std::chrono::duration<double, std::milli>(primitive_size::timer_delay).count();
 }
 
-// Constructing and destroying the runtime: what starting N workers costs. Items: workers.
-// Runtimes that start their threads lazily (on first use) show only what their constructor does.
+// Constructing a runtime, running one empty task on it and destroying it: what a runtime with N
+// workers costs before it has done anything useful. The empty task is there because some
+// runtimes start threads only when work arrives (tbb's arena, thread_per_task) and `loop` runs on
+// the caller's thread inside run(): construction alone would measure no thread start for them.
+// Items: workers.
 template <rt::runtime R>
 void thread_start(benchmark::State& state, const row_info& row) {
-  iteration_watchdog watchdog(row.name);  // nothing to cancel: a hang ends the process
+  iteration_watchdog watchdog(row.name);  // nothing to cancel here: a hang ends the process
+  std::atomic<std::size_t> ran{0};
   for (auto _ : state) {
     watchdog.progress();
     try {
       R runtime(row.workers);
-      benchmark::DoNotOptimize(runtime.workers());
+      runtime.run(detail::empty_task(ran));
     } catch (const std::exception& e) {
       state.SkipWithError((row.name + ": " + e.what()).c_str());
       return;
     }
+  }
+  if (ran.load() != static_cast<std::size_t>(state.iterations())) {
+    state.SkipWithError((row.name + ": " + std::to_string(ran.load()) + " empty tasks ran, " +
+                         "expected one per iteration")
+                            .c_str());
+    return;
   }
   detail::count_items(state, row.workers);
 }

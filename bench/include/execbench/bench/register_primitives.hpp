@@ -79,6 +79,12 @@ constexpr bool sleep_holds_a_thread =
     !(R::name == std::string_view("loop") || R::name == std::string_view("loop_offload") ||
       R::name == std::string_view("asio"));
 
+// Whether every posted callable starts a thread of its own (thread_per_task): one iteration of
+// post_local or post_remote would start 1,000,000 threads (about 40 s), and what a thread start
+// costs is measured by thread_start, spawn_many and chained_spawn already.
+template <rt::runtime R>
+constexpr bool post_starts_a_thread = R::name == std::string_view("thread_per_task");
+
 // The worker counts at which primitive `p` is registered for runtime R; empty: not at all.
 template <rt::runtime R>
 std::vector<std::size_t> primitive_worker_counts(primitive p, const options& opts) {
@@ -93,6 +99,9 @@ std::vector<std::size_t> primitive_worker_counts(primitive p, const options& opt
   }
   // 100,000 blocking sleeps would need 100,000 threads, or take 100,000 x 10 ms / N.
   if (p == primitive::timers_100k && sleep_holds_a_thread<R>) return {};
+  if ((p == primitive::post_local || p == primitive::post_remote) && post_starts_a_thread<R>) {
+    return {};
+  }
   for (const auto n : listed) {
     if (has_one_thread<R> && n != 1) continue;
     counts.push_back(n);

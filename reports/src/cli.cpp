@@ -1,5 +1,6 @@
 #include "execbench/reports/cli.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <iostream>

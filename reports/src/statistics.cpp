@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <utility>
 
 namespace execbench::reports {
 
@@ -15,7 +16,9 @@ double median(std::vector<double> values) {
   return (values[mid - 1] + values[mid]) / 2;
 }
 
-std::vector<double> mann_whitney_null_distribution(std::size_t m, std::size_t n) {
+namespace {
+
+std::vector<double> compute_null_distribution(std::size_t m, std::size_t n) {
   // Rolling rows over i (size of the first sample), each holding the distribution for j = 0..n.
   const std::size_t max_u = m * n;
   std::vector<std::vector<double>> previous(n + 1), current(n + 1);
@@ -38,6 +41,18 @@ std::vector<double> mann_whitney_null_distribution(std::size_t m, std::size_t n)
   std::vector<double> result = previous[n];
   result.resize(max_u + 1, 0.0);
   return result;
+}
+
+}  // namespace
+
+std::vector<double> mann_whitney_null_distribution(std::size_t m, std::size_t n) {
+  // O(m n · mn) to build, and a comparison asks for the same sizes for every benchmark and metric
+  // (and again for the interval): remember them, per thread so that no lock is needed.
+  thread_local std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> cache;
+  const auto key = std::pair(m, n);
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, compute_null_distribution(m, n)).first;
+  return it->second;
 }
 
 namespace {

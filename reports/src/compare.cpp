@@ -176,10 +176,12 @@ comparison compare_reports(const std::vector<report>& base, const std::vector<re
   for (const auto& [a, b] : matched)
     for (const auto& [metric, values] : a->metrics)
       if (b->metrics.contains(metric)) present.insert(metric);
+  const bool all =
+      std::find(options.metrics.begin(), options.metrics.end(), "all") != options.metrics.end();
   if (options.metrics.empty()) {
     for (const std::string& metric : default_metrics())
       if (present.contains(metric)) result.metrics.push_back(metric);
-  } else if (options.metrics.size() == 1 && options.metrics.front() == "all") {
+  } else if (all) {
     for (const char* first : {"real_time", "cpu_time"})
       if (present.contains(first)) result.metrics.push_back(first);
     for (const std::string& metric : present)
@@ -189,7 +191,8 @@ comparison compare_reports(const std::vector<report>& base, const std::vector<re
       if (!present.contains(metric) && !matched.empty())
         throw std::invalid_argument("unknown metric '" + metric +
                                     "': no matched benchmark has it on both sides");
-      result.metrics.push_back(metric);
+      if (std::find(result.metrics.begin(), result.metrics.end(), metric) == result.metrics.end())
+        result.metrics.push_back(metric);
     }
   }
 

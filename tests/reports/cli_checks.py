@@ -94,6 +94,10 @@ result = run("compare", "base.json", "new.json")
 check(result.returncode == 0 and "\x1b[" not in result.stdout, "console output without colour on a pipe")
 check("warning: context mismatch: boost_version" in result.stdout.split("benchmark ")[0],
       "context mismatch warned before the table")
+result = run("compare", "--color", "always", "base.json", "new.json")
+check("\x1b[31m" in result.stdout, "--color always colours the console table")
+result = run("compare", "--format", "markdown", "--color", "always", "base.json", "new.json")
+check("\x1b[" not in result.stdout, "markdown is never coloured")
 result = run("compare", "--help")
 check(result.returncode == 0 and "--base" in result.stdout and "Hodges-Lehmann" in result.stdout,
       "compare --help documents pooling and statistics")

@@ -4,17 +4,22 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "execbench/runtime/all_runtimes.hpp"
 #include "execbench/runtime/spawn.hpp"
+#include "execbench/workloads/ideal.hpp"
+#include "execbench/workloads/presets.hpp"
+#include "execbench/workloads/runner.hpp"
 
 namespace wl = execbench::workloads;
 namespace rt = execbench::rt;
@@ -152,4 +157,135 @@ TYPED_TEST(step_program, measured_wait_and_cpu_are_plausible) {
     EXPECT_GT(state.cpu_ns(i), 0u);
   }
   EXPECT_GT(state.wait_compute_ratio(), 0.0);
+}
+
+// ---- the runner: graph and release honoured, results verified ----
+
+namespace {
+
+struct run_result {
+  wl::run_check check;
+  std::uint64_t makespan_ns = 0;
+};
+
+// A fixture bundle for one workload text: plan, fixtures, state, dispatch.
+struct harness {
+  explicit harness(const std::string& text)
+      : plan(wl::materialize(wl::parse_workload_text(text, "runner.json"))),
+        fixtures(plan),
+        state(plan, fixtures),
+        dispatch(plan) {}
+  template <class R>
+  void run(R& r) {
+    r.run(wl::run_plan(r, state, dispatch));
+    check = wl::verify_run(state);
+  }
+  wl::plan plan;
+  wl::workload_fixtures fixtures;
+  wl::run_state state;
+  wl::plan_dispatch dispatch;
+  wl::run_check check;
+};
+
+// The most work tasks whose [release, finish] intervals overlap at one time.
+std::size_t max_overlap(const wl::run_state& s) {
+  std::vector<std::pair<std::uint64_t, int>> events;
+  for (std::uint32_t i = 0; i < s.the_plan().tasks().size(); ++i) {
+    if (!s.the_plan().tasks()[i].work) continue;
+    events.emplace_back(s.release_ns(i), +1);
+    events.emplace_back(s.finish_ns(i), -1);
+  }
+  std::sort(events.begin(), events.end());  // at a tie, the finish (-1) comes first
+  int now = 0, most = 0;
+  for (const auto& e : events) most = std::max(most, now += e.second);
+  return static_cast<std::size_t>(most);
+}
+
+}  // namespace
+
+TYPED_TEST(step_program, runner_keeps_a_chain_in_order) {
+  watchdog wd(std::string(TypeParam::name) + " chain");
+  harness h(R"({"name": "c", "graph": {"shape": "chain", "tasks": 20},
+               "task": [{"io": "timer", "latency_us": 200}, {"cpu": "compute", "us": 10}]})");
+  TypeParam r(workers);
+  for (int run = 0; run < 2; ++run) {
+    h.run(r);
+    ASSERT_TRUE(h.check.ok) << h.check.problem;
+    for (std::uint32_t i = 1; i < 20; ++i)
+      EXPECT_GE(h.state.release_ns(i), h.state.finish_ns(i - 1));
+    // Sleeps never end early: a lower bound, not a timing assertion on speed.
+    EXPECT_GE(h.state.makespan_ns(), 20u * 200'000u);
+  }
+}
+
+TYPED_TEST(step_program, runner_respects_closed_loop_concurrency) {
+  watchdog wd(std::string(TypeParam::name) + " closed loop");
+  harness h(R"({"name": "c", "graph": {"shape": "independent", "tasks": 40},
+               "release": {"concurrency": 3},
+               "task": [{"io": "timer", "latency_us": 300}, {"lock": "l", "hold_us": 10}]})");
+  TypeParam r(workers);
+  h.run(r);
+  ASSERT_TRUE(h.check.ok) << h.check.problem;
+  EXPECT_LE(max_overlap(h.state), 3u);
+  EXPECT_EQ(h.state.work_latencies_ns().size(), 40u);
+}
+
+TYPED_TEST(step_program, runner_releases_open_loop_arrivals_on_schedule) {
+  watchdog wd(std::string(TypeParam::name) + " open loop");
+  harness h(R"({"name": "o", "graph": {"shape": "independent", "tasks": 20},
+               "release": {"rate_per_s": 2000},
+               "task": [{"io": "timer", "latency_us": 100}]})");
+  TypeParam r(workers);
+  h.run(r);
+  ASSERT_TRUE(h.check.ok) << h.check.problem;
+  for (std::uint32_t i = 0; i < 20; ++i) {
+    EXPECT_EQ(h.state.release_ns(i), 500'000u * i) << "latency counts from the scheduled arrival";
+    EXPECT_GE(h.state.finish_ns(i), 500'000u * i + 100'000u);
+  }
+}
+
+TYPED_TEST(step_program, runner_gathers_trees_and_orders_wavefronts) {
+  watchdog wd(std::string(TypeParam::name) + " tree and wavefront");
+  harness tree(R"({"name": "t", "graph": {"shape": "tree", "depth": 3, "fanout": 4},
+                  "task": [{"io": "timer", "latency_us": 100}, {"cpu": "hash", "us": 5, "p": 0.5}]})");
+  TypeParam r(workers);
+  tree.run(r);
+  ASSERT_TRUE(tree.check.ok) << tree.check.problem;
+  const auto& p = tree.plan;
+  for (std::uint32_t i = 0; i < p.tasks().size(); ++i)
+    for (std::uint32_t d : p.dependencies(p.tasks()[i]))
+      EXPECT_GE(tree.state.finish_ns(i), tree.state.finish_ns(d));
+
+  harness wave(R"({"name": "w", "graph": {"shape": "wavefront", "width": 5, "steps": 6},
+                  "release": {"concurrency": 2},
+                  "task": [{"cpu": "compute", "us": 20}, {"io": "timer", "latency_us": 50}]})");
+  wave.run(r);
+  ASSERT_TRUE(wave.check.ok) << wave.check.problem;
+  for (std::uint32_t i = 0; i < wave.plan.tasks().size(); ++i)
+    for (std::uint32_t d : wave.plan.dependencies(wave.plan.tasks()[i]))
+      EXPECT_GE(wave.state.release_ns(i), wave.state.finish_ns(d));
+  EXPECT_LE(max_overlap(wave.state), 2u);
+}
+
+TYPED_TEST(step_program, runner_runs_groups_side_by_side) {
+  watchdog wd(std::string(TypeParam::name) + " fetch_and_count");
+  const auto plan = wl::materialize(wl::load_preset("fetch_and_count"));
+  wl::workload_fixtures fixtures(plan);
+  wl::run_state state(plan, fixtures);
+  wl::plan_dispatch dispatch(plan);
+  TypeParam r(workers);
+  r.run(wl::run_plan(r, state, dispatch));
+  const auto check = wl::verify_run(state);
+  ASSERT_TRUE(check.ok) << check.problem;
+  const auto ideal = wl::compute_ideal_makespan(plan, 64);
+  EXPECT_GE(static_cast<double>(state.makespan_ns()) / 1e3, ideal.value_us());
+}
+
+TYPED_TEST(step_program, runner_reports_a_failing_task_without_hanging) {
+  watchdog wd(std::string(TypeParam::name) + " failing task");
+  harness h(R"({"name": "f", "graph": {"shape": "chain", "tasks": 3},
+               "task": [{"io": "tcp", "request_bytes": 32, "response_bytes": 32}]})");
+  h.fixtures.server()->stop();  // nobody listens: connecting fails
+  TypeParam r(workers);
+  EXPECT_THROW(r.run(wl::run_plan(r, h.state, h.dispatch)), std::system_error);
 }

@@ -64,13 +64,18 @@ run_state::run_state(const plan& p, const workload_fixtures& f)
       checksum_(p.tasks().size(), 0),
       cpu_ns_(p.tasks().size(), 0),
       wait_ns_(p.tasks().size(), 0),
+      release_ns_(p.tasks().size(), 0),
+      finish_ns_(p.tasks().size(), 0),
       done_(p.tasks().size(), 0) {}
 
 void run_state::reset() noexcept {
   std::fill(checksum_.begin(), checksum_.end(), 0);
   std::fill(cpu_ns_.begin(), cpu_ns_.end(), 0);
   std::fill(wait_ns_.begin(), wait_ns_.end(), 0);
+  std::fill(release_ns_.begin(), release_ns_.end(), 0);
+  std::fill(finish_ns_.begin(), finish_ns_.end(), 0);
   std::fill(done_.begin(), done_.end(), 0);
+  makespan_ns_ = 0;
   for (std::size_t i = 0; i < plan_->spec().locks.size(); ++i) locks_[i].counter = 0;
   finished_ = 0;
   tcp_sent_ = 0;
@@ -87,6 +92,15 @@ void run_state::finish_task(std::uint32_t i, std::uint64_t checksum, std::uint64
     done_[i] = 1;
     finished_.fetch_add(1, std::memory_order_acq_rel);
   }
+}
+
+std::vector<std::uint64_t> run_state::work_latencies_ns() const {
+  std::vector<std::uint64_t> out;
+  out.reserve(plan_->tasks().size());
+  for (std::uint32_t i = 0; i < plan_->tasks().size(); ++i)
+    if (plan_->tasks()[i].work)
+      out.push_back(finish_ns_[i] > release_ns_[i] ? finish_ns_[i] - release_ns_[i] : 0);
+  return out;
 }
 
 double run_state::wait_compute_ratio() const noexcept {

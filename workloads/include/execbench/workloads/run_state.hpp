@@ -111,6 +111,17 @@ class run_state {
   std::uint64_t wait_ns(std::uint32_t i) const noexcept { return wait_ns_[i]; }
   // Measured W/C over the whole run: sum of waits / sum of CPU (0 when there is no CPU).
   double wait_compute_ratio() const noexcept;
+  // Latency bookkeeping, written by the runner (runner.hpp), in ns after the run's start:
+  // release is when the task was let in (open loop: its scheduled arrival), finish when it ended.
+  void set_release(std::uint32_t i, std::uint64_t ns) noexcept { release_ns_[i] = ns; }
+  void set_finish(std::uint32_t i, std::uint64_t ns) noexcept { finish_ns_[i] = ns; }
+  std::uint64_t release_ns(std::uint32_t i) const noexcept { return release_ns_[i]; }
+  std::uint64_t finish_ns(std::uint32_t i) const noexcept { return finish_ns_[i]; }
+  // finish - release of every work task (tree inner nodes excluded), in task order.
+  std::vector<std::uint64_t> work_latencies_ns() const;
+  void set_makespan(std::uint64_t ns) noexcept { makespan_ns_ = ns; }
+  std::uint64_t makespan_ns() const noexcept { return makespan_ns_; }
+
   std::uint64_t tcp_sent() const noexcept { return tcp_sent_.load(); }
   std::uint64_t tcp_received() const noexcept { return tcp_received_.load(); }
   std::uint64_t disk_bytes() const noexcept { return disk_bytes_.load(); }
@@ -119,7 +130,8 @@ class run_state {
   const plan* plan_;
   const workload_fixtures* fixtures_;
   std::unique_ptr<workload_lock[]> locks_;
-  std::vector<std::uint64_t> checksum_, cpu_ns_, wait_ns_;
+  std::vector<std::uint64_t> checksum_, cpu_ns_, wait_ns_, release_ns_, finish_ns_;
+  std::uint64_t makespan_ns_ = 0;
   std::vector<std::uint8_t> done_;
   std::atomic<std::uint64_t> finished_{0}, tcp_sent_{0}, tcp_received_{0}, disk_bytes_{0};
 };

@@ -1,0 +1,51 @@
+// plan_dispatch: the runner's runtime-independent bookkeeping (see runner.hpp): how many
+// requirements each task still waits for, and each closed-loop group's slots.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "execbench/workloads/plan.hpp"
+
+namespace execbench::workloads {
+
+// The runtime-independent bookkeeping of a run: requirement counters and closed-loop slots.
+// Preallocated per plan; reset() before each run. Thread-safe.
+class plan_dispatch {
+ public:
+  explicit plan_dispatch(const plan& p);
+  void reset() noexcept;
+
+  // Tasks whose requirements are all met at the start (no dependency, no arrival to wait for).
+  const std::vector<std::uint32_t>& initially_ready() const noexcept { return initial_; }
+  // One requirement of task i is met (a dependency finished, or its arrival came); true when
+  // it was the last one: the caller then readies it.
+  bool satisfy(std::uint32_t i) noexcept;
+  // Ready work task i asks to start: true when it may (a slot is free or there are no slots),
+  // false when it was queued for its group's next free slot.
+  bool admit(std::uint32_t i) noexcept;
+  // Work task i finished: the task that takes its slot, or -1 when none waits (the slot frees).
+  std::int64_t release_slot(std::uint32_t i) noexcept;
+  // One task (work or inner node) is complete; true for the last one of the run.
+  bool complete_one() noexcept { return remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1; }
+
+ private:
+  struct group_slots {
+    std::mutex mutex;
+    std::uint32_t in_flight = 0;
+    std::uint32_t limit = 0;  // 0: unlimited
+    std::vector<std::uint32_t> queue;
+    std::size_t head = 0, tail = 0;
+  };
+  const plan* plan_;
+  std::unique_ptr<std::atomic<std::uint32_t>[]> pending_;
+  std::unique_ptr<group_slots[]> slots_;
+  std::vector<std::uint32_t> initial_;
+  std::atomic<std::uint64_t> remaining_{0};
+};
+
+}  // namespace execbench::workloads

@@ -1,0 +1,61 @@
+#include "execbench/workloads/dispatch.hpp"
+
+namespace execbench::workloads {
+
+plan_dispatch::plan_dispatch(const plan& p)
+    : plan_(&p),
+      pending_(std::make_unique<std::atomic<std::uint32_t>[]>(p.tasks().size())),
+      slots_(std::make_unique<group_slots[]>(p.groups().size())) {
+  for (std::size_t g = 0; g < p.groups().size(); ++g) {
+    const auto& group = p.groups()[g];
+    if (group.release.mode == release_mode::closed) {
+      slots_[g].limit = group.release.concurrency;
+      slots_[g].queue.assign(group.work_count, 0);
+    }
+  }
+  reset();
+  for (std::uint32_t i = 0; i < p.tasks().size(); ++i)
+    if (pending_[i].load(std::memory_order_relaxed) == 0) initial_.push_back(i);
+}
+
+void plan_dispatch::reset() noexcept {
+  const auto tasks = plan_->tasks();
+  for (std::uint32_t i = 0; i < tasks.size(); ++i) {
+    const bool arrives =
+        tasks[i].work && plan_->groups()[tasks[i].group].release.mode == release_mode::open;
+    pending_[i].store(tasks[i].dep_count + (arrives ? 1 : 0), std::memory_order_relaxed);
+  }
+  for (std::size_t g = 0; g < plan_->groups().size(); ++g) {
+    std::lock_guard<std::mutex> lock(slots_[g].mutex);
+    slots_[g].in_flight = 0;
+    slots_[g].head = slots_[g].tail = 0;
+  }
+  remaining_.store(tasks.size(), std::memory_order_release);
+}
+
+bool plan_dispatch::satisfy(std::uint32_t i) noexcept {
+  return pending_[i].fetch_sub(1, std::memory_order_acq_rel) == 1;
+}
+
+bool plan_dispatch::admit(std::uint32_t i) noexcept {
+  group_slots& s = slots_[plan_->tasks()[i].group];
+  if (s.limit == 0) return true;
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (s.in_flight < s.limit) {
+    ++s.in_flight;
+    return true;
+  }
+  s.queue[s.tail++] = i;  // each work task queues at most once: capacity is work_count
+  return false;
+}
+
+std::int64_t plan_dispatch::release_slot(std::uint32_t i) noexcept {
+  group_slots& s = slots_[plan_->tasks()[i].group];
+  if (s.limit == 0) return -1;
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (s.head < s.tail) return s.queue[s.head++];  // the slot passes straight on
+  --s.in_flight;
+  return -1;
+}
+
+}  // namespace execbench::workloads

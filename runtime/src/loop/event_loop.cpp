@@ -504,11 +504,11 @@ void event_loop::forget_fd(int fd) noexcept {
 void fd_awaiter::cancel_wait() noexcept {
   if (!slot_->transition(gen_, loop_detail::slot_armed, loop_detail::slot_cancelled)) return;
   // The descriptor's bookkeeping belongs to the loop thread: clean it up there, then resume.
-  loop_->call_soon(
-      [loop = loop_, st = state_, slot = slot_, gen = gen_, h = handle_, write = write_] {
-        loop->release_fd_wait(st, write, slot, gen);
-        h.resume();
-      });
+  // The awaiter lives until that resumption, so the callback may refer to it.
+  loop_->call_soon([self = this] {
+    self->loop_->release_fd_wait(self->state_, self->write_, self->slot_, self->gen_);
+    self->handle_.resume();
+  });
 }
 
 // ---- timer handles ----

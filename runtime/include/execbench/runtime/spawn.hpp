@@ -170,8 +170,13 @@ class join_awaiter final : public cancellable_wait {
   bool await_suspend(std::coroutine_handle<Promise> caller) noexcept {
     ctx_ = context_of(caller);
     scheduler& where = ctx_ != nullptr ? ctx_->sched() : st_->sched();
-    if (!st_->park(caller, where)) return false;
+    // Register the wait before parking: once parked, the task may finish and resume the caller
+    // on another thread, whose end_wait must not be followed by a late begin_wait here.
     if (ctx_ != nullptr && !ctx_->begin_wait(this)) st_->request_cancel();
+    if (!st_->park(caller, where)) {
+      if (ctx_ != nullptr) ctx_->end_wait(this);
+      return false;
+    }
     return true;
   }
   void cancel_wait() noexcept override { st_->request_cancel(); }

@@ -233,8 +233,9 @@ def grid(count, width=5.2, height=3.8, rows_per_panel=1):
     load_pyplot()
     columns = min(count, 3)
     lines = math.ceil(count / columns)
+    # At least 9 inches wide, so that a one-panel figure still fits its title.
     fig, axes = plt.subplots(lines * rows_per_panel, columns,
-                             figsize=(width * columns, height * lines * rows_per_panel),
+                             figsize=(max(9.0, width * columns), height * lines * rows_per_panel),
                              squeeze=False)
     return fig, axes, columns
 
@@ -356,12 +357,14 @@ def chart_latency(groups):
         ax.set_xticks(range(len(best)))
         ax.set_xticklabels([f"{rt} ({row['workers']}w)" for rt, row in best.items()],
                            rotation=20, ha="right", fontsize="small")
-        ax.set_ylabel("latency (µs, log scale)")
         ax.set_title(workload)
         ax.grid(axis="y", alpha=0.3)
         if drawn:
             ax.set_yscale("log")
+            ax.set_ylabel("latency (µs, log scale)")
         else:
+            ax.set_ylabel("latency (µs)")
+            ax.set_xticks([])
             ax.text(0.5, 0.5, "no latency counters", ha="center", va="center",
                     transform=ax.transAxes, color="gray")
     hide_unused(axes, len(with_latency))

@@ -61,7 +61,8 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
   return out;
 }
 
-text_table rows_table(const comparison& result) {
+// `only_significant`: just the faster and slower rows, for the headline of a pull request.
+text_table rows_table(const comparison& result, bool only_significant = false) {
   text_table table;
   table.header = {
       "benchmark", "metric", "better", "base", "new", "change", level_text(result.alpha) + " CI",
@@ -69,6 +70,8 @@ text_table rows_table(const comparison& result) {
   table.numeric = {false, false, false, true, true, true, true, true, true, false};
   const std::string* previous = nullptr;
   for (const auto& row : result.rows) {
+    if (only_significant && row.verdict != verdict::faster && row.verdict != verdict::slower)
+      continue;
     const std::string colour = verdict_colour(row.verdict);
     // The name once per benchmark: its metrics follow on the rows below it.
     const bool same = previous != nullptr && *previous == row.benchmark;
@@ -155,8 +158,13 @@ std::string render_markdown(const comparison& result) {
     out.resize(out.size() - 2);  // no empty quote line after the last warning
     out += "\n";
   }
-  out += rows_table(result).to_markdown();
-  out += "\n" + summary_line(result) + "\n";
+  // A pull request reader wants the verdicts first; the full table is one click away.
+  out += "**" + summary_line(result) + "**\n\n";
+  const text_table significant = rows_table(result, true);
+  if (!significant.rows.empty())
+    out += "### Faster or slower\n\n" + significant.to_markdown() + "\n";
+  out += "<details><summary>All " + std::to_string(result.rows.size()) +
+         " comparisons</summary>\n\n" + rows_table(result).to_markdown() + "\n</details>\n";
   if (!result.geometric_means.empty())
     out +=
         "\n### Geometric mean (matched rows only)\n\n" + geometric_mean_table(result).to_markdown();

@@ -94,15 +94,21 @@ bool wants_runtime(const options& opts, std::string_view runtime_name) {
          std::find(opts.runtimes.begin(), opts.runtimes.end(), runtime_name) != opts.runtimes.end();
 }
 
-std::string_view own_flags_help() noexcept {
-  return R"(execbench: which concurrency runtime, with how many workers, for a mix of I/O and CPU work.
+std::string own_flags_help(std::span<const std::string_view> runtimes) {
+  std::string names;
+  for (const auto name : runtimes) {
+    if (!names.empty()) names += ", ";
+    names += name;
+  }
+  std::string text =
+      R"(execbench: which concurrency runtime, with how many workers, for a mix of I/O and CPU work.
 
 Rows are named primitive/<primitive>/<runtime>/workers:<N> (runtime primitives) and
-<workload>/<runtime>/workers:<N>; select them with --benchmark_filter=REGEX.
+<workload>/<runtime>/workers:<N>, to which Google Benchmark appends /process_time/real_time;
+select them with --benchmark_filter=REGEX, list them with --benchmark_list_tests.
 
 execbench's own flags:
-  --runtimes=a,b       only these runtimes' rows (default: all). Runtimes: loop, loop_offload,
-                       asio, thread_per_task, thread_pool, tbb.
+  --runtimes=a,b       only these runtimes' rows (default: all). Runtimes: @RUNTIMES@.
   --workers=LIST       worker counts to run, comma-separated, e.g. --workers=1,2,4
                        (default for the primitives: 1,2). `loop` has exactly one thread: its rows
                        exist only for workers:1. Blocking runtimes run timers_1k only at >= 64
@@ -114,6 +120,8 @@ Exit status: 0 on success, 2 on a command-line mistake (one line on stderr says 
 
 Google Benchmark's flags:
 )";
+  text.replace(text.find("@RUNTIMES@"), 10, names);
+  return text;
 }
 
 }  // namespace execbench::bench

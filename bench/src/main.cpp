@@ -15,7 +15,7 @@ using runtimes = execbench::rt::all_runtimes;
 
 // Called by benchmark::Initialize for --help, which then exits with status 0.
 void print_help() {
-  const auto own = execbench::bench::own_flags_help();
+  const auto own = execbench::bench::own_flags_help(execbench::bench::runtime_names<runtimes>());
   std::fwrite(own.data(), 1, own.size(), stdout);
   benchmark::PrintDefaultHelp();
 }

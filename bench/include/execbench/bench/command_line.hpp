@@ -39,8 +39,8 @@ void check_runtime_names(const std::vector<std::string>& requested,
 // Whether rows of `runtime_name` are wanted (every runtime when none was named).
 bool wants_runtime(const options& opts, std::string_view runtime_name);
 
-// The part of --help that describes execbench's own flags.
-std::string_view own_flags_help() noexcept;
+// The part of --help that describes execbench's own flags, naming the runtimes compiled in.
+std::string own_flags_help(std::span<const std::string_view> runtimes);
 
 // The largest worker count accepted: beyond it a row would measure the kernel's thread limits.
 inline constexpr std::size_t max_workers = 1024;

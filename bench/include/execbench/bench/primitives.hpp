@@ -222,13 +222,18 @@ inline rt::task<std::size_t> pong(rt::event& ping_sent, rt::event& pong_sent, st
   co_return done;
 }
 
-template <rt::runtime R>
-rt::task<std::size_t> ping_pong_once(R& runtime) {
+// The two events of ping_pong, owned by the body so that they outlive the tasks even when a
+// stalled iteration is cancelled and unwinds before both tasks have ended.
+struct ping_pong_events {
   rt::event ping_sent;
   rt::event pong_sent;
+};
+
+template <rt::runtime R>
+rt::task<std::size_t> ping_pong_once(R& runtime, ping_pong_events& events) {
   constexpr auto rounds = primitive_size::ping_pong_rounds;
-  auto ponger = rt::spawn(runtime, pong(ping_sent, pong_sent, rounds));
-  auto pinger = rt::spawn(runtime, ping(ping_sent, pong_sent, rounds));
+  auto ponger = rt::spawn(runtime, pong(events.ping_sent, events.pong_sent, rounds));
+  auto pinger = rt::spawn(runtime, ping(events.ping_sent, events.pong_sent, rounds));
   const std::size_t pings = co_await pinger;
   const std::size_t pongs = co_await ponger;
   co_return pings == pongs ? pings : 0;
@@ -355,9 +360,10 @@ void post_remote(benchmark::State& state, const row_info& row) {
 // Two tasks hand control to each other through two events, 1,000 rounds. Items: rounds.
 template <rt::runtime R>
 void ping_pong(benchmark::State& state, const row_info& row) {
+  detail::ping_pong_events events;
   detail::watched_runtime<R> watched(row);
   if (!detail::timed_loop(state, row, watched, primitive_size::ping_pong_rounds, "rounds",
-                          [&] { return detail::ping_pong_once(watched.get()); })) {
+                          [&] { return detail::ping_pong_once(watched.get(), events); })) {
     return;
   }
   detail::count_items(state, primitive_size::ping_pong_rounds);

@@ -1,0 +1,68 @@
+#include "execbench/bench/watchdog.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace execbench::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Sets a short stall limit for one test and puts the default back.
+class short_stall_limit : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    saved_ = stall_limit();
+    set_stall_limit(300ms);
+  }
+  void TearDown() override { set_stall_limit(saved_); }
+
+ private:
+  std::chrono::nanoseconds saved_{};
+};
+
+TEST_F(short_stall_limit, calls_on_stall_once_when_an_iteration_stops_moving) {
+  std::atomic<int> calls{0};
+  {
+    iteration_watchdog watchdog("row");
+    watchdog.on_stall([&] { calls.fetch_add(1); });
+    watchdog.progress();
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!watchdog.stalled() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_TRUE(watchdog.stalled());
+    watchdog.progress();  // the cancelled iteration ended: no exit follows
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(calls.load(), 1);
+}
+
+TEST_F(short_stall_limit, leaves_a_row_that_keeps_moving_alone) {
+  std::atomic<int> calls{0};
+  iteration_watchdog watchdog("row");
+  watchdog.on_stall([&] { calls.fetch_add(1); });
+  const auto end = std::chrono::steady_clock::now() + 1s;
+  while (std::chrono::steady_clock::now() < end) {
+    watchdog.progress();
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_FALSE(watchdog.stalled());
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST_F(short_stall_limit, ends_the_process_when_cancelling_does_not_help) {
+  EXPECT_EXIT(
+      {
+        iteration_watchdog watchdog("primitive/stuck/toy/workers:1");
+        watchdog.on_stall([] {});  // cancels nothing: the iteration stays stuck
+        std::this_thread::sleep_for(10s);
+      },
+      ::testing::ExitedWithCode(3), "primitive/stuck/toy/workers:1 made no progress");
+}
+
+}  // namespace
+}  // namespace execbench::bench

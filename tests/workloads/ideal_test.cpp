@@ -144,3 +144,12 @@ TEST(IdealMakespan, ZeroCoresIsRejected) {
   const auto plan = wl::materialize(wl::load_preset("cpu_fanout"));
   EXPECT_THROW(wl::compute_ideal_makespan(plan, 0), std::invalid_argument);
 }
+
+TEST(IdealMakespan, EveryPresetFitsInASecondOnTwoCores) {
+  // "Scaled so that one run takes under a second": true of the bound, so of a good runtime.
+  for (const auto& name : wl::preset_names()) {
+    const auto m = wl::compute_ideal_makespan(wl::materialize(wl::load_preset(name)), 2);
+    EXPECT_GT(m.value_us(), 0) << name;
+    EXPECT_LT(m.value_us(), 1e6) << name;
+  }
+}

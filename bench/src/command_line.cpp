@@ -108,11 +108,13 @@ Rows are named primitive/<primitive>/<runtime>/workers:<N> (runtime primitives) 
 select them with --benchmark_filter=REGEX, list them with --benchmark_list_tests.
 
 execbench's own flags:
-  --runtimes=a,b       only these runtimes' rows (default: all). Runtimes: @RUNTIMES@.
+  --runtimes=a,b       only these runtimes' rows (default: all), out of:
+                       @RUNTIMES@
   --workers=LIST       worker counts to run, comma-separated, e.g. --workers=1,2,4
                        (default for the primitives: 1,2). `loop` has exactly one thread: its rows
                        exist only for workers:1. Blocking runtimes run timers_1k only at >= 64
-                       workers (default: 64), since each sleep holds a thread.
+                       workers (default: 64), since each sleep holds a thread, and no
+                       timers_100k; thread_per_task has no post_* rows (a thread per post).
   --workload=FILE      a workload description (JSON) to run instead of the presets
                        (not available in this build yet).
 

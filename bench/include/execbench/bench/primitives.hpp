@@ -1,5 +1,6 @@
 // Runtime primitives: the cost floors that workload results are read against. Each body is
-// written once, as a template over the runtime, and registered per runtime (register.hpp).
+// written once, as a template over the runtime, and registered per runtime
+// (register_primitives.hpp).
 //
 // Common shape of a body: the runtime is built before the timed loop (its threads' start-up is
 // not what is measured, except in thread_start); each iteration runs one task to completion
@@ -10,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <string>

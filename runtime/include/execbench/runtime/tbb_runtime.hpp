@@ -74,8 +74,7 @@ class tbb_runtime final : public scheduler {
   std::size_t workers_;
   oneapi::tbb::global_control parallelism_;
   oneapi::tbb::task_arena arena_;
-  // Enqueued and not yet ended tasks. Its release/acquire pairs also tell ThreadSanitizer about
-  // the hand-off that libtbb (not instrumented) performs.
+  // Enqueued and not yet ended tasks: destruction waits for none to be left.
   std::atomic<std::size_t> in_flight_{0};
   std::atomic<bool> stopping_{false};
 };

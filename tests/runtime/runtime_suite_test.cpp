@@ -1,0 +1,502 @@
+// One suite, run against every runtime of all_runtimes.hpp: values, exceptions, cancellation,
+// shutdown, destruction with pending tasks, posts from other threads, timers, descriptor
+// readiness, cpu/blocking steps and event ping-pong. Every test is under a watchdog.
+#include "execbench/runtime/all_runtimes.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "execbench/runtime/event.hpp"
+#include "execbench/runtime/spawn.hpp"
+#include "execbench/runtime/task.hpp"
+#include "watchdog.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using execbench::rt::cancelled_error;
+using execbench::rt::event;
+using execbench::rt::join_handle;
+using execbench::rt::spawn;
+using execbench::rt::task;
+using execbench::test::watchdog;
+using clock_type = std::chrono::steady_clock;
+
+// What differs between runtimes, stated once.
+template <class R>
+struct runtime_traits {
+  // Posts from other threads: one thread per post on thread_per_task makes a million too slow
+  // for a unit test; the lost-wake-up question is the same with fewer.
+  static constexpr std::size_t posts = 1'000'000;
+  // Timers of the same duration started one after another, on one worker, wake in that order.
+  // True of the loop (one thread, ties broken first-in first-out), of asio with one thread (the
+  // deadlines differ by the time between the starts; asio's timer heap does not order equal
+  // deadlines), and of the blocking runtimes with one worker (one sleep after the other). Not of
+  // tbb: an arena's enqueued tasks are taken from several lanes, in no guaranteed order.
+  static constexpr bool timers_in_start_order = true;
+};
+template <>
+struct runtime_traits<execbench::rt::thread_per_task_runtime> {
+  static constexpr std::size_t posts = 20'000;
+  static constexpr bool timers_in_start_order = true;
+};
+template <>
+struct runtime_traits<execbench::rt::tbb_runtime> {
+  static constexpr std::size_t posts = 1'000'000;
+  static constexpr bool timers_in_start_order = false;
+};
+
+constexpr std::size_t workers = 4;
+
+template <class R>
+class runtime_suite : public ::testing::Test {};
+
+using runtime_types = execbench::rt::apply_runtimes_t<::testing::Types>;
+TYPED_TEST_SUITE(runtime_suite, runtime_types);
+
+// Bumps a counter when destroyed: a task's state, freed exactly once.
+struct counted {
+  std::atomic<int>* destroyed;
+  explicit counted(std::atomic<int>* d) noexcept : destroyed(d) {}
+  counted(const counted&) = delete;
+  ~counted() { destroyed->fetch_add(1); }
+};
+
+template <class R>
+task<int> answer(R& rt) {
+  co_await rt.yield();
+  co_return 42;
+}
+
+template <class R>
+task<int> failing(R& rt) {
+  co_await rt.yield();
+  throw std::runtime_error("boom");
+}
+
+template <class R>
+task<void> wait_until(R& rt, const std::atomic<int>* value, int at_least) {
+  while (value->load() < at_least) co_await rt.sleep(1ms);
+}
+
+// ---- values and exceptions ----
+
+TYPED_TEST(runtime_suite, values_reach_the_awaiter) {
+  watchdog wd("values_reach_the_awaiter");
+  TypeParam rt(workers);
+  EXPECT_EQ(rt.run(answer(rt)), 42);
+  auto parent = [](TypeParam& r) -> task<int> {
+    auto child = spawn(r, answer(r));
+    const int nested = co_await answer(r);
+    co_return co_await child + nested;
+  };
+  EXPECT_EQ(rt.run(parent(rt)), 84);
+}
+
+TYPED_TEST(runtime_suite, exceptions_reach_the_awaiter) {
+  watchdog wd("exceptions_reach_the_awaiter");
+  TypeParam rt(workers);
+  EXPECT_THROW(rt.run(failing(rt)), std::runtime_error);
+  auto parent = [](TypeParam& r) -> task<int> {
+    int caught = 0;
+    auto child = spawn(r, failing(r));
+    try {
+      co_await child;
+    } catch (const std::runtime_error& e) {
+      if (std::string(e.what()) == "boom") ++caught;
+    }
+    try {
+      co_await failing(r);
+    } catch (const std::runtime_error&) {
+      ++caught;
+    }
+    co_return caught;
+  };
+  EXPECT_EQ(rt.run(parent(rt)), 2);
+}
+
+TYPED_TEST(runtime_suite, live_frames_return_to_start) {
+  watchdog wd("live_frames_return_to_start");
+  const auto start = execbench::rt::live_frames().load();
+  {
+    TypeParam rt(workers);
+    EXPECT_EQ(rt.run(answer(rt)), 42);
+    EXPECT_EQ(execbench::rt::live_frames().load(), start) << "after completion";
+    EXPECT_THROW(rt.run(failing(rt)), std::runtime_error);
+    EXPECT_EQ(execbench::rt::live_frames().load(), start) << "after an exception";
+  }
+  // Destroyed while tasks are suspended two awaits deep.
+  auto events = std::make_unique<event[]>(64);
+  std::atomic<int> started{0};
+  {
+    TypeParam rt(workers);
+    auto inner = [](event* ev, std::atomic<int>* s) -> task<void> {
+      s->fetch_add(1);
+      co_await ev->wait();
+    };
+    auto outer = [inner](event* ev, std::atomic<int>* s) -> task<void> { co_await inner(ev, s); };
+    auto main = [outer](TypeParam& r, event* evs, std::atomic<int>* s) -> task<void> {
+      for (int i = 0; i < 64; ++i) static_cast<void>(spawn(r, outer(&evs[i], s)));
+      co_await wait_until(r, s, 64);
+    };
+    rt.run(main(rt, events.get(), &started));
+    EXPECT_GT(execbench::rt::live_frames().load(), start);
+  }
+  EXPECT_EQ(execbench::rt::live_frames().load(), start) << "after destruction with tasks pending";
+}
+
+// ---- cancellation and shutdown ----
+
+template <class R>
+task<void> long_sleeper(R& rt, std::atomic<int>* started, std::atomic<int>* cleaned) {
+  counted cleanup(cleaned);
+  started->fetch_add(1);
+  co_await rt.sleep(10s);
+}
+
+TYPED_TEST(runtime_suite, cancelling_a_sleeping_task_runs_its_cleanup_quickly) {
+  watchdog wd("cancelling_a_sleeping_task");
+  TypeParam rt(workers);
+  std::atomic<int> started{0}, cleaned{0};
+  auto main = [](TypeParam& r, std::atomic<int>* s, std::atomic<int>* c) -> task<long long> {
+    auto sleeper = spawn(r, long_sleeper(r, s, c));
+    co_await wait_until(r, s, 1);
+    const auto t0 = clock_type::now();
+    sleeper.cancel();
+    try {
+      co_await sleeper;
+    } catch (const cancelled_error&) {
+      co_return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t0)
+          .count();
+    }
+    co_return -1;  // not cancelled
+  };
+  const long long ms = rt.run(main(rt, &started, &cleaned));
+  EXPECT_GE(ms, 0) << "the awaiter did not see cancelled_error";
+  EXPECT_LT(ms, 5000);
+  EXPECT_EQ(cleaned.load(), 1);
+}
+
+TYPED_TEST(runtime_suite, cancelling_the_awaiter_cancels_what_it_awaits) {
+  watchdog wd("cancelling_the_awaiter");
+  TypeParam rt(workers);
+  std::atomic<int> started{0}, cleaned{0};
+  auto awaiter = [](TypeParam& r, std::atomic<int>* s, std::atomic<int>* c) -> task<void> {
+    co_await spawn(r, long_sleeper(r, s, c));
+  };
+  auto main = [awaiter](TypeParam& r, std::atomic<int>* s, std::atomic<int>* c) -> task<int> {
+    auto h = spawn(r, awaiter(r, s, c));
+    co_await wait_until(r, s, 1);
+    h.cancel();
+    try {
+      co_await h;
+    } catch (const cancelled_error&) {
+      co_return 1;
+    }
+    co_return 0;
+  };
+  EXPECT_EQ(rt.run(main(rt, &started, &cleaned)), 1);
+  // The inner task ends (its cancellation was passed on) before shutdown has to do anything.
+  auto cleaned_soon = [](TypeParam& r, std::atomic<int>* c) -> task<void> {
+    co_await wait_until(r, c, 1);
+  };
+  rt.run(cleaned_soon(rt, &cleaned));
+  EXPECT_EQ(cleaned.load(), 1);
+}
+
+TYPED_TEST(runtime_suite, shutdown_cancels_pending_tasks) {
+  watchdog wd("shutdown_cancels_pending_tasks");
+  TypeParam rt(workers);
+  std::atomic<int> started{0}, cleaned{0};
+  constexpr int count = 8;  // more than the workers: some are still queued at shutdown
+  auto main = [](TypeParam& r, std::atomic<int>* s,
+                 std::atomic<int>* c) -> task<std::vector<join_handle<void>>> {
+    std::vector<join_handle<void>> handles;
+    for (int i = 0; i < count; ++i) handles.push_back(spawn(r, long_sleeper(r, s, c)));
+    co_return handles;
+  };
+  auto handles = rt.run(main(rt, &started, &cleaned));
+  const auto t0 = clock_type::now();
+  rt.shutdown();
+  EXPECT_LT(clock_type::now() - t0, 5s);
+  EXPECT_EQ(rt.roots().size(), 0u);
+  for (auto& h : handles) {
+    ASSERT_TRUE(h.done());
+    EXPECT_THROW(h.get(), cancelled_error);
+  }
+  EXPECT_EQ(cleaned.load(), count);
+}
+
+// From another thread: the loop runtimes run their loop on the caller's thread, so another
+// thread stops them (stop()) and their shutdown follows on the caller's; the others are shut
+// down from there directly. Either way run() ends promptly with an exception.
+TYPED_TEST(runtime_suite, stop_or_shutdown_from_another_thread_returns_promptly) {
+  watchdog wd("stop_or_shutdown_from_another_thread");
+  TypeParam rt(workers);
+  std::atomic<int> started{0}, cleaned{0};
+  std::atomic<bool> run_ended_by_exception{false};
+  auto main = [](TypeParam& r, std::atomic<int>* s, std::atomic<int>* c) -> task<void> {
+    auto a = spawn(r, long_sleeper(r, s, c));
+    auto b = spawn(r, long_sleeper(r, s, c));
+    co_await a;
+    co_await b;
+  };
+  const auto t0 = clock_type::now();
+  std::thread runner([&] {
+    try {
+      rt.run(main(rt, &started, &cleaned));
+    } catch (const std::exception&) {
+      run_ended_by_exception = true;
+    }
+  });
+  while (started.load() < 2) std::this_thread::sleep_for(1ms);
+  const auto t1 = clock_type::now();
+  if constexpr (requires { rt.stop(); }) {
+    rt.stop();
+  } else {
+    rt.shutdown();
+  }
+  EXPECT_LT(clock_type::now() - t1, 5s);
+  runner.join();
+  EXPECT_LT(clock_type::now() - t0, 8s);
+  EXPECT_TRUE(run_ended_by_exception.load());
+  rt.shutdown();  // for the loop runtimes: their pending tasks end here
+  EXPECT_EQ(cleaned.load(), 2);
+}
+
+TYPED_TEST(runtime_suite, destruction_with_10000_pending_tasks_frees_each_once) {
+  watchdog wd("destruction_with_10000_pending_tasks", 60s);
+  constexpr int count = 10'000;
+  const auto frames_before = execbench::rt::live_frames().load();
+  // The pending point: an event nobody sets (one per task: an event has one waiter at a time).
+  // The tasks suspend there, so no runtime holds 10,000 blocked threads.
+  auto events = std::make_unique<event[]>(count);
+  std::atomic<int> started{0}, destroyed{0};
+  {
+    TypeParam rt(workers);
+    auto pending = [](event* ev, std::atomic<int>* s, std::atomic<int>* d) -> task<void> {
+      counted state(d);
+      s->fetch_add(1);
+      co_await ev->wait();
+    };
+    auto main = [pending](TypeParam& r, event* evs, std::atomic<int>* s,
+                          std::atomic<int>* d) -> task<void> {
+      for (int i = 0; i < count; ++i) static_cast<void>(spawn(r, pending(&evs[i], s, d)));
+      co_await wait_until(r, s, count);
+    };
+    rt.run(main(rt, events.get(), &started, &destroyed));
+    EXPECT_EQ(rt.roots().size(), static_cast<std::size_t>(count));
+  }
+  EXPECT_EQ(destroyed.load(), count);
+  EXPECT_EQ(execbench::rt::live_frames().load(), frames_before);
+}
+
+// ---- posts from other threads ----
+
+TYPED_TEST(runtime_suite, posts_from_four_threads_all_run) {
+  watchdog wd("posts_from_four_threads_all_run", 60s);
+  TypeParam rt(workers);
+  constexpr int threads = 4;
+  const std::size_t per_thread = runtime_traits<TypeParam>::posts / threads;
+  const int total = static_cast<int>(per_thread * threads);
+  std::atomic<int> ran{0};
+  std::vector<std::thread> posters;
+  for (int t = 0; t < threads; ++t) {
+    posters.emplace_back([&] {
+      for (std::size_t i = 0; i < per_thread; ++i) {
+        rt.post([&ran]() noexcept { ran.fetch_add(1, std::memory_order_relaxed); });
+        // Let the workers run dry now and then: a lost wake-up shows up as a post never run.
+        if (i % 4096 == 0) std::this_thread::sleep_for(50us);
+      }
+    });
+  }
+  rt.run(wait_until(rt, &ran, total));
+  for (auto& p : posters) p.join();
+  EXPECT_EQ(ran.load(), total);
+}
+
+// ---- timers ----
+
+TYPED_TEST(runtime_suite, timers_never_fire_early) {
+  watchdog wd("timers_never_fire_early");
+  TypeParam rt(workers);
+  constexpr int count = 40;
+  std::atomic<int> early{0}, done{0};
+  auto timed = [](TypeParam& r, std::chrono::microseconds d, std::atomic<int>* e,
+                  std::atomic<int>* n) -> task<void> {
+    const auto t0 = clock_type::now();
+    co_await r.sleep(d);
+    if (clock_type::now() - t0 < d) e->fetch_add(1);
+    n->fetch_add(1);
+  };
+  auto main = [timed](TypeParam& r, std::atomic<int>* e, std::atomic<int>* n) -> task<void> {
+    for (int i = 0; i < count; ++i) {
+      static_cast<void>(spawn(r, timed(r, std::chrono::microseconds(2000 + 500 * (i % 5)), e, n)));
+    }
+    co_await wait_until(r, n, count);
+  };
+  rt.run(main(rt, &early, &done));
+  EXPECT_EQ(early.load(), 0);
+}
+
+TYPED_TEST(runtime_suite, same_duration_timers_wake_in_start_order_on_one_worker) {
+  if constexpr (!runtime_traits<TypeParam>::timers_in_start_order) {
+    GTEST_SKIP() << TypeParam::name << ": no order is promised (see runtime_traits)";
+  } else {
+    watchdog wd("timers_in_start_order");
+    TypeParam rt(1);
+    constexpr int count = 20;
+    std::mutex m;
+    std::vector<int> order;
+    auto timed = [](TypeParam& r, int i, std::mutex* mu, std::vector<int>* out) -> task<void> {
+      co_await r.sleep(5ms);
+      std::lock_guard<std::mutex> lock(*mu);
+      out->push_back(i);
+    };
+    auto main = [timed](TypeParam& r, std::mutex* mu, std::vector<int>* out) -> task<void> {
+      std::vector<join_handle<void>> hs;
+      for (int i = 0; i < count; ++i) hs.push_back(spawn(r, timed(r, i, mu, out)));
+      for (auto& h : hs) co_await h;
+    };
+    rt.run(main(rt, &m, &order));
+    ASSERT_EQ(order.size(), static_cast<std::size_t>(count));
+    EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
+  }
+}
+
+// ---- descriptor readiness ----
+
+struct socket_pair {
+  int fd[2] = {-1, -1};
+  socket_pair() {
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fd) != 0) {
+      throw std::runtime_error("socketpair failed");
+    }
+  }
+  ~socket_pair() {
+    ::close(fd[0]);
+    ::close(fd[1]);
+  }
+};
+
+TYPED_TEST(runtime_suite, readable_and_writable_on_a_socketpair) {
+  watchdog wd("readable_and_writable");
+  TypeParam rt(workers);
+  socket_pair sp;
+  auto reader = [](TypeParam& r, int fd) -> task<std::string> {
+    co_await r.readable(fd);
+    char buf[16] = {};
+    const auto n = ::read(fd, buf, sizeof buf);
+    co_return std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+  };
+  auto writer = [](TypeParam& r, int fd) -> task<void> {
+    co_await r.sleep(20ms);  // the reader is waiting by then
+    co_await r.writable(fd);
+    if (::write(fd, "ping", 4) != 4) throw std::runtime_error("write failed");
+  };
+  auto main = [reader, writer](TypeParam& r, int a, int b) -> task<std::string> {
+    auto rd = spawn(r, reader(r, a));
+    auto wr = spawn(r, writer(r, b));
+    co_await wr;
+    co_return co_await rd;
+  };
+  EXPECT_EQ(rt.run(main(rt, sp.fd[0], sp.fd[1])), "ping");
+}
+
+TYPED_TEST(runtime_suite, a_descriptor_wait_is_cancellable) {
+  watchdog wd("descriptor_wait_cancellable");
+  TypeParam rt(workers);
+  socket_pair sp;
+  std::atomic<int> started{0};
+  auto reader = [](TypeParam& r, int fd, std::atomic<int>* s) -> task<void> {
+    s->fetch_add(1);
+    co_await r.readable(fd);  // nothing is ever written
+  };
+  auto main = [reader](TypeParam& r, int fd, std::atomic<int>* s) -> task<int> {
+    auto h = spawn(r, reader(r, fd, s));
+    co_await wait_until(r, s, 1);
+    co_await r.sleep(5ms);  // most likely inside the wait by now
+    h.cancel();
+    try {
+      co_await h;
+    } catch (const cancelled_error&) {
+      co_return 1;
+    }
+    co_return 0;
+  };
+  EXPECT_EQ(rt.run(main(rt, sp.fd[0], &started)), 1);
+}
+
+// ---- cpu and blocking steps ----
+
+TYPED_TEST(runtime_suite, cpu_and_blocking_return_values_and_exceptions) {
+  watchdog wd("cpu_and_blocking");
+  TypeParam rt(workers);
+  auto main = [](TypeParam& r) -> task<int> {
+    int sum = co_await r.cpu([] { return 20; });
+    sum += co_await r.blocking([] {
+      std::this_thread::sleep_for(1ms);
+      return 22;
+    });
+    try {
+      co_await r.cpu([]() -> int { throw std::logic_error("cpu"); });
+    } catch (const std::logic_error&) {
+      sum += 100;
+    }
+    try {
+      co_await r.blocking([]() -> int { throw std::logic_error("blocking"); });
+    } catch (const std::logic_error&) {
+      sum += 1000;
+    }
+    co_return sum;
+  };
+  EXPECT_EQ(rt.run(main(rt)), 1142);
+}
+
+// ---- events ----
+
+TYPED_TEST(runtime_suite, ping_pong_through_events) {
+  watchdog wd("ping_pong_through_events");
+  TypeParam rt(workers);
+  constexpr int rounds = 1000;
+  event ping, pong;
+  auto pinger = [](event* out, event* in) -> task<int> {
+    int n = 0;
+    for (int i = 0; i < rounds; ++i) {
+      out->set();
+      co_await in->wait();
+      ++n;
+    }
+    co_return n;
+  };
+  auto ponger = [](event* in, event* out) -> task<int> {
+    int n = 0;
+    for (int i = 0; i < rounds; ++i) {
+      co_await in->wait();
+      ++n;
+      out->set();
+    }
+    co_return n;
+  };
+  auto main = [pinger, ponger](TypeParam& r, event* a, event* b) -> task<int> {
+    auto p = spawn(r, ponger(a, b));
+    auto q = spawn(r, pinger(a, b));
+    co_return co_await p + co_await q;
+  };
+  EXPECT_EQ(rt.run(main(rt, &ping, &pong)), 2 * rounds);
+}
+
+}  // namespace

@@ -63,7 +63,11 @@ TEST(LoopbackServer, AnswersEachRequestWithTheBytesItAsksFor) {
     received += r.response;
   }
   wl::tcp_close(fd);
-  ASSERT_TRUE(eventually([&] { return server.stats().requests == requests.size(); }));
+  // The server counts after its send returns, which may be after the client has read.
+  ASSERT_TRUE(eventually([&] {
+    const auto s = server.stats();
+    return s.requests == requests.size() && s.bytes_sent == received;
+  }));
   const auto s = server.stats();
   EXPECT_EQ(s.bytes_received, sent);
   EXPECT_EQ(s.bytes_sent, received);
@@ -108,7 +112,8 @@ TEST(LoopbackServer, ServesManyConnectionsAtOnce) {
     expected_sent += 256 + i;
     wl::tcp_close(fds[i]);
   }
-  ASSERT_TRUE(eventually([&] { return server.stats().requests == n; }));
+  ASSERT_TRUE(eventually(
+      [&] { return server.stats().requests == n && server.stats().bytes_sent == expected_sent; }));
   EXPECT_EQ(server.stats().bytes_sent, expected_sent);
   EXPECT_EQ(server.stats().bytes_received, 128u * n);
 }

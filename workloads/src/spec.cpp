@@ -90,7 +90,6 @@ std::string describe(const json& v) {
   return std::string(type) + " " + text;
 }
 
-template <class... Names>
 std::string join_names(const std::vector<std::string_view>& names) {
   std::string out;
   for (auto n : names) {
@@ -134,7 +133,7 @@ class validator {
                  const std::vector<std::string_view>& allowed) const {
     for (const auto& [key, value] : obj.items()) {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-        fail(at(path, key), "unknown key (expected one of: " + join_names<>(allowed) + ")");
+        fail(at(path, key), "unknown key (expected one of: " + join_names(allowed) + ")");
     }
   }
 
@@ -187,7 +186,7 @@ class validator {
       if (names[i] == s) return static_cast<Enum>(i);
     std::vector<std::string_view> all(std::begin(names), std::end(names));
     fail(path, "unknown " + std::string(what) + " \"" + s +
-                   "\" (expected one of: " + join_names<>(all) + ")");
+                   "\" (expected one of: " + join_names(all) + ")");
   }
 
  private:

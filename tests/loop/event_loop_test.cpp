@@ -540,9 +540,10 @@ TEST_F(event_loop_test, debug_mode_reports_slow_callbacks_and_steps) {
   loop.set_slow_callback_handler([&](const rt::slow_callback_info& i) { reports.push_back(i); });
   loop.call_soon([] {});  // fast: not reported
   auto body = [](rt::event_loop& l) -> rt::task<void> {
-    // A callback that blocks the loop while the timer below is due: the timer fires late.
-    l.call_soon([] { std::this_thread::sleep_for(30ms); });
-    co_await l.sleep(1ms);
+    // A callback that blocks the loop for 100 ms while the 50 ms timer below waits: the timer
+    // fires at least 50 ms late.
+    l.call_soon([] { std::this_thread::sleep_for(100ms); });
+    co_await l.sleep(50ms);
     std::this_thread::sleep_for(30ms);  // a task step that blocks the loop
   };
   loop.run_until_complete(body(loop));
@@ -550,8 +551,8 @@ TEST_F(event_loop_test, debug_mode_reports_slow_callbacks_and_steps) {
   ASSERT_EQ(reports.size(), 2u);
   EXPECT_FALSE(reports[0].task_step);
   EXPECT_TRUE(reports[1].task_step);
-  EXPECT_GE(reports[0].duration, 30ms);
-  // The 1 ms timer was late by at least the 30 ms callback: the lag shows it.
+  EXPECT_GE(reports[0].duration, 100ms);
+  EXPECT_GE(reports[1].duration, 30ms);
   const auto lag = loop.lag_stats();
   EXPECT_EQ(lag.count, 1u);
   EXPECT_GE(lag.max, 20ms);

@@ -35,7 +35,11 @@ struct callback_item {
   // Move the callable of `src` into this (uninitialised) item; `src` is left empty.
   void relocate_from(callback_item& src) noexcept {
     action = src.action;
-    action(op::relocate, src.storage, storage);
+    if (action == &resume_action) {  // the common case (a timer or readiness wake-up): no call
+      std::memcpy(storage, src.storage, sizeof(void*));
+    } else {
+      action(op::relocate, src.storage, storage);
+    }
   }
 
   // Construct a callable in place in this (uninitialised) item.

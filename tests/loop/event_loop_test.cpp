@@ -576,6 +576,87 @@ TEST_F(event_loop_test, the_default_slow_callback_handler_writes_one_line) {
   EXPECT_EQ(loop.slow_callback_count(), 1u);
 }
 
+TEST_F(event_loop_test, wait_for_reports_cancellation_of_the_waiter_not_a_timeout) {
+  rt::event_loop loop;
+  std::atomic<int> cleanups{0}, saw_cancel{0};
+  auto body = [&](rt::event_loop& l) -> rt::task<void> {
+    co_await l.wait_for(long_sleeper(l, cleanups, saw_cancel), 1h);
+  };
+  auto h = loop.create_task(body(loop));
+  loop.call_later(5ms, [h]() mutable { h.cancel(); });
+  EXPECT_THROW(loop.run_until_complete(h), rt::cancelled_error);
+  EXPECT_EQ(saw_cancel.load(), 1);  // the inner task was cancelled and awaited
+  EXPECT_EQ(loop.roots().size(), 0u);
+}
+
+TEST_F(event_loop_test, cancelled_timers_are_purged_before_their_deadline) {
+  rt::event_loop loop;
+  std::vector<rt::timer_handle> handles;
+  for (int i = 0; i < 1000; ++i) handles.push_back(loop.call_later(1h, [] {}));
+  for (auto& h : handles) EXPECT_TRUE(h.cancel());
+  EXPECT_EQ(loop.pending_timers(), 0u);
+  bool ran = false;
+  loop.call_later(1ms, [&] {
+    ran = true;
+    loop.stop();
+  });
+  loop.run_forever();
+  EXPECT_TRUE(ran);
+  // The loop slept with 1,000 cancelled entries ahead of it and dropped them.
+  loop.call_soon([&] { loop.stop(); });
+  loop.run_forever();
+  EXPECT_EQ(loop.pending_timers(), 0u);
+}
+
+TEST_F(event_loop_test, a_post_wakes_a_loop_sleeping_on_a_long_timer) {
+  rt::event_loop loop;
+  loop.call_later(1h, [] {});
+  for (int round = 0; round < 50; ++round) {
+    std::thread poster([&] {
+      std::this_thread::sleep_for(1ms);
+      loop.call_soon_threadsafe([&] { loop.stop(); });
+    });
+    const auto start = clk::now();
+    loop.run_forever();
+    EXPECT_LT(clk::now() - start, 10s);
+    poster.join();
+  }
+}
+
+TEST_F(event_loop_test, one_reader_per_descriptor_and_files_are_always_ready) {
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
+  char path[] = "/tmp/execbench_loop_test_XXXXXX";
+  const int file = ::mkstemp(path);
+  ASSERT_GE(file, 0);
+  ::unlink(path);
+  {
+    rt::event_loop loop;
+    auto waiter = [](rt::event_loop& l, int fd) -> rt::task<void> { co_await l.readable(fd); };
+    auto body = [&](rt::event_loop& l) -> rt::task<int> {
+      auto first = l.create_task(waiter(l, fds[0]));
+      co_await l.yield();
+      co_await l.yield();
+      int errors = 0;
+      try {
+        co_await l.readable(fds[0]);
+      } catch (const std::system_error& e) {
+        errors += e.code().value() == EBUSY ? 1 : 100;
+      }
+      co_await l.readable(file);  // a regular file: epoll refuses it, so it is ready
+      co_await l.writable(file);
+      EXPECT_EQ(::write(fds[1], "x", 1), 1);
+      co_await first;
+      co_return errors;
+    };
+    EXPECT_EQ(loop.run_until_complete(body(loop)), 1);
+    loop.forget_fd(fds[0]);
+  }
+  ::close(file);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
 TEST(lag_histogram, percentiles_are_within_a_bucket) {
   rt::lag_histogram h;
   for (int i = 1; i <= 1000; ++i) h.record(i * 1000);  // 1 us .. 1 ms

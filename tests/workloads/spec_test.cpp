@@ -133,6 +133,13 @@ TEST(Spec, GroupsRunSideBySideAndInheritTheRelease) {
   EXPECT_EQ(spec.groups[1].graph.work_count(), 9u);
 }
 
+TEST(Spec, GroupCountIsShortForIndependentTasks) {
+  const auto spec = wl::parse_workload_text(
+      R"({"name": "g", "groups": [{"count": 7, "task": [{"cpu": "spin", "us": 1}]}]})", "c.json");
+  EXPECT_EQ(spec.groups[0].graph.shape, wl::graph_shape::independent);
+  EXPECT_EQ(spec.groups[0].graph.tasks, 7u);
+}
+
 struct bad_case {
   const char* what;
   std::string text;
@@ -249,6 +256,16 @@ INSTANTIATE_TEST_SUITE_P(
             "both task and groups",
             R"({"name": "g", "task": [], "groups": [{"graph": {"shape": "chain", "tasks": 2}, "task": [{"cpu": "spin", "us": 1}]}]})",
             "/task", "unknown key"},
+        bad_case{
+            "group with graph and count",
+            R"({"name": "g", "groups": [{"count": 2, "graph": {"shape": "chain", "tasks": 2}, "task": [{"cpu": "spin", "us": 1}]}]})",
+            "/groups/0", "not both"},
+        bad_case{"group with zero count",
+                 R"({"name": "g", "groups": [{"count": 0, "task": [{"cpu": "spin", "us": 1}]}]})",
+                 "/groups/0/count", "must be an integer"},
+        bad_case{"group with neither graph nor count",
+                 R"({"name": "g", "groups": [{"task": [{"cpu": "spin", "us": 1}]}]})", "/groups/0",
+                 "missing required key \"graph\""},
         bad_case{"root not an object", "[1, 2]", "/", "expected an object"}),
     [](const ::testing::TestParamInfo<bad_case>& param) {
       std::string name = param.param.what;

@@ -262,7 +262,7 @@ class workload_parser {
   group_spec parse_group(const json& j, const std::string& path, std::size_t index,
                          const release_spec& default_release) {
     v_.expect_object(j, path);
-    v_.only_keys(j, path, {"name", "graph", "release", "task"});
+    v_.only_keys(j, path, {"name", "graph", "count", "release", "task"});
     group_spec g;
     g.name = "group" + std::to_string(index);
     if (auto it = j.find("name"); it != j.end()) {
@@ -272,7 +272,17 @@ class workload_parser {
         if (other.name == g.name)
           v_.fail(validator::at(path, "name"), "duplicate group name \"" + g.name + "\"");
     }
-    g.graph = parse_graph(v_.require(j, path, "graph"), validator::at(path, "graph"));
+    // "count": N is short for {"shape": "independent", "tasks": N}.
+    if (j.contains("count") && j.contains("graph"))
+      v_.fail(path, "give either \"graph\" or \"count\", not both");
+    if (auto it = j.find("count"); it != j.end()) {
+      g.graph.shape = graph_shape::independent;
+      g.graph.tasks =
+          static_cast<std::uint32_t>(v_.integer(*it, validator::at(path, "count"), 1, max_tasks));
+    } else {
+      if (!j.contains("graph")) v_.fail(path, "missing required key \"graph\" (or \"count\")");
+      g.graph = parse_graph(j["graph"], validator::at(path, "graph"));
+    }
     g.release = default_release;
     if (auto it = j.find("release"); it != j.end())
       g.release = parse_release(*it, validator::at(path, "release"));

@@ -30,8 +30,8 @@ namespace execbench::workloads::kernels {
 struct calibration {
   // Nanoseconds per iteration, indexed by cpu_kernel.
   std::array<double, 4> ns_per_iteration{};
-  // spin(50 µs) measured after calibrating (median of repeated runs): the accuracy of the
-  // calibration, reported in the benchmark context (target: within 5%).
+  // spin(50 µs) measured after calibrating (20th percentile of 101 runs: interruptions only
+  // add time): the accuracy of the calibration, for the benchmark context (target: within 5%).
   double spin_50us_measured_us = 0;
   double spin_50us_error = 0;  // measured / 50 - 1
   std::size_t memory_buffer_bytes = 0;

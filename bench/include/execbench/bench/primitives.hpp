@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -39,6 +40,14 @@ inline constexpr std::size_t yield_tasks = 100;
 inline constexpr std::size_t yields_per_task = 1'000;
 inline constexpr std::chrono::milliseconds timer_delay{10};
 }  // namespace primitive_size
+
+// Runtimes that record how late their timers fire (loop, loop_offload, asio): the timers rows
+// report it as loop_lag_p99_us.
+template <class R>
+concept records_timer_lag = requires(R& r) {
+  { r.lag_stats().p99 } -> std::convertible_to<std::chrono::nanoseconds>;
+  r.reset_lag_stats();
+};
 
 // What a body needs to know about its row.
 struct row_info {
@@ -398,7 +407,8 @@ void yield_many(benchmark::State& state, const row_info& row) {
 }
 
 // `timers` concurrent 10 ms sleeps, each in its own spawned task, all joined. Items: timers.
-// overshoot_ms: mean makespan (first spawn to last join) minus the 10 ms every sleep asked for.
+// overshoot_ms: mean makespan (first spawn to last join) minus the 10 ms every sleep asked for;
+// loop_lag_p99_us, where the runtime records it: how late the timers fired past their deadline.
 template <rt::runtime R>
 void timers(benchmark::State& state, const row_info& row, std::size_t timers) {
   std::atomic<std::size_t> slept_enough{0};
@@ -406,6 +416,7 @@ void timers(benchmark::State& state, const row_info& row, std::size_t timers) {
   std::vector<rt::join_handle<void>> handles;
   handles.reserve(timers);
   detail::watched_runtime<R> watched(row);
+  if constexpr (records_timer_lag<R>) watched.get().reset_lag_stats();
   if (!detail::timed_loop(state, row, watched, timers, "sleeps lasted >= 10 ms", [&] {
         return detail::timers_once(watched.get(), timers, handles, slept_enough, makespan);
       })) {
@@ -417,6 +428,11 @@ void timers(benchmark::State& state, const row_info& row, std::size_t timers) {
   state.counters["makespan_ms"] = mean_ms;
   state.counters["overshoot_ms"] =
       mean_ms - std::chrono::duration<double, std::milli>(primitive_size::timer_delay).count();
+  if constexpr (records_timer_lag<R>) {
+    // Read while no run() is in progress, as the loop requires.
+    state.counters["loop_lag_p99_us"] =
+        std::chrono::duration<double, std::micro>(watched.get().lag_stats().p99).count();
+  }
 }
 
 // Constructing a runtime, running one empty task on it and destroying it: what a runtime with N

@@ -26,14 +26,6 @@ constexpr std::uint64_t fnv_basis = 0xcbf29ce484222325ULL;
 constexpr std::uint64_t fnv_prime = 0x100000001b3ULL;
 constexpr std::size_t hash_table_bytes = 64 * 1024;
 
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
-
 // The memory kernel's buffer: read-only once filled, shared by every thread.
 struct memory_buffer {
   std::unique_ptr<std::uint64_t[]> words;
@@ -188,7 +180,6 @@ std::uint64_t iterations_for(cpu_kernel k, std::chrono::nanoseconds work, const 
 std::uint64_t spin(std::uint64_t iterations) noexcept {
   std::uint64_t count = 0;
   for (std::uint64_t i = 0; i < iterations; ++i) {
-    cpu_relax();
     // The barrier makes every increment happen: no folding of the loop into one add.
     asm volatile("" : "+r"(count));
     ++count;

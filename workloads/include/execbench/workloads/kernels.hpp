@@ -6,8 +6,9 @@
 // distinct input: the plan gives every instance of one hash step the same seed). Results pass
 // through an optimization barrier, so the work cannot be elided even when the caller ignores
 // the value.
-//   spin:    a pause loop (a busy-wait that leaves the sibling hyperthread alone); the result
-//            counts the iterations.
+//   spin:    a busy-wait: a counting loop that only burns cycles (no pause instruction: under
+//            a hypervisor, pause-loop exits make its timing erratic); the result counts the
+//            iterations.
 //   compute: a 64-bit LCG stepped n times from the seed (one dependent multiply-add per
 //            iteration), then mixed; checked by LCG jump-ahead in O(log n).
 //   memory:  sums n 64-bit words of a shared read-only buffer larger than the last-level

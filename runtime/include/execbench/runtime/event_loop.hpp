@@ -221,12 +221,16 @@ class event_loop : public scheduler {
   // Run `f` in a later iteration; from any thread, waking the loop if it sleeps.
   template <class F>
   void call_soon_threadsafe(F&& f) {
+    bool first = false;
     {
       std::lock_guard<std::mutex> lock(remote_mutex_);
       remote_.push(std::forward<F>(f));
-      remote_pending_.store(true, std::memory_order_seq_cst);
+      // Only the first post since the loop last drained has to announce itself: whoever set
+      // the flag either is seen by the loop before it sleeps or wakes it.
+      first = !remote_pending_.load(std::memory_order_relaxed);
+      if (first) remote_pending_.store(true, std::memory_order_seq_cst);
     }
-    wake_if_sleeping();
+    if (first) wake_if_sleeping();
   }
   // Resume `h` in a later iteration (what schedule does, without the virtual call).
   void post_resume(std::coroutine_handle<> h) noexcept {

@@ -69,14 +69,17 @@ TEST(Kernels, MemoryWrapsAroundTheWholeBuffer) {
 }
 
 TEST(Kernels, SpinCalibrationWithinGenerousBounds) {
-  // The +-5% target is reported in the benchmark context, not asserted: a shared test machine
-  // only gets +-25%, on a low quantile of many runs (interruptions only add time), best of a
-  // few rounds.
+  // The +-5% target is reported in the benchmark context, not asserted: on a shared machine
+  // the speed itself drifts (a busy sibling hyperthread halves it). So each round checks the
+  // calibration method: measure spin's speed, then time spin(50 us) right after, on a low
+  // quantile of many runs (interruptions only add time); within +-25% in the best of 5 rounds.
   const auto& c = k::calibrate();
   EXPECT_GT(c.spin_50us_measured_us, 0);
-  const auto n = k::iterations_for(wl::cpu_kernel::spin, std::chrono::microseconds(50), c);
   double best_error = 1e9;
   for (int round = 0; round < 5 && best_error > 0.25; ++round) {
+    k::calibration now = c;
+    now.ns_per_iteration[0] = k::measure_ns_per_iteration(wl::cpu_kernel::spin);
+    const auto n = k::iterations_for(wl::cpu_kernel::spin, std::chrono::microseconds(50), now);
     std::vector<double> us;
     for (int i = 0; i < 101; ++i) {
       const auto t0 = std::chrono::steady_clock::now();

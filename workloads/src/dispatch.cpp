@@ -1,5 +1,7 @@
 #include "execbench/workloads/dispatch.hpp"
 
+#include <algorithm>
+
 namespace execbench::workloads {
 
 plan_dispatch::plan_dispatch(const plan& p)
@@ -16,6 +18,12 @@ plan_dispatch::plan_dispatch(const plan& p)
   reset();
   for (std::uint32_t i = 0; i < p.tasks().size(); ++i)
     if (pending_[i].load(std::memory_order_relaxed) == 0) initial_.push_back(i);
+  for (const auto& g : p.groups())
+    if (g.release.mode == release_mode::open)
+      for (std::uint32_t k = 0; k < g.work_count; ++k) arrivals_.push_back(g.first_task + k);
+  std::stable_sort(arrivals_.begin(), arrivals_.end(), [&p](std::uint32_t a, std::uint32_t b) {
+    return p.tasks()[a].arrival_ns < p.tasks()[b].arrival_ns;
+  });
 }
 
 void plan_dispatch::reset() noexcept {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <memory>
@@ -68,7 +69,7 @@ std::size_t last_level_cache_bytes() {
 // machine is shared) only ever add time, so the estimate is a low quantile (the 20th
 // percentile) of the runs: the uninterrupted speed, without trusting a single fastest run.
 template <class F>
-double measure_ns_per_iteration(F&& f, std::chrono::microseconds target) {
+double ns_per_iteration_of(F&& f, std::chrono::microseconds target) {
   std::uint64_t n = 64;
   for (;;) {
     auto t0 = clock_type::now();
@@ -93,6 +94,26 @@ double measure_ns_per_iteration(F&& f, std::chrono::microseconds target) {
   return samples[20];
 }
 
+double measure_kernel(cpu_kernel k) {
+  using std::chrono::microseconds;
+  switch (k) {
+    case cpu_kernel::spin:
+      return ns_per_iteration_of([](auto n) { return spin(n); }, microseconds(100));
+    case cpu_kernel::compute:
+      return ns_per_iteration_of([](auto n) { return compute(n, 1); }, microseconds(100));
+    case cpu_kernel::memory: {
+      // Walk the whole buffer so that it measures memory, not the cache.
+      static std::atomic<std::uint64_t> where{0};
+      return ns_per_iteration_of(
+          [](auto n) { return memory(n, where.fetch_add(n, std::memory_order_relaxed) + n); },
+          microseconds(200));
+    }
+    case cpu_kernel::hash:
+      return ns_per_iteration_of([](auto n) { return hash(n, 1); }, microseconds(100));
+  }
+  return 0;
+}
+
 calibration do_calibrate() {
   const auto start = clock_type::now();
   calibration c;
@@ -107,21 +128,8 @@ calibration do_calibrate() {
   c.memory_buffer_bytes = b.count * sizeof(std::uint64_t);
   (void)hash_table();
 
-  using std::chrono::microseconds;
-  c.ns_per_iteration[0] =
-      measure_ns_per_iteration([](auto n) { return spin(n); }, microseconds(100));
-  c.ns_per_iteration[1] =
-      measure_ns_per_iteration([](auto n) { return compute(n, 1); }, microseconds(100));
-  // Memory: spread the measurement over the whole buffer so it measures DRAM, not cache.
-  std::uint64_t where = 0;
-  c.ns_per_iteration[2] = measure_ns_per_iteration(
-      [&](auto n) {
-        where += n;
-        return memory(n, where);
-      },
-      microseconds(200));
-  c.ns_per_iteration[3] =
-      measure_ns_per_iteration([](auto n) { return hash(n, 1); }, microseconds(100));
+  for (auto k : {cpu_kernel::spin, cpu_kernel::compute, cpu_kernel::memory, cpu_kernel::hash})
+    c.ns_per_iteration[static_cast<int>(k)] = measure_kernel(k);
 
   // The accuracy of the result: spin(50 µs), the same low quantile of repeated runs.
   const std::uint64_t n50 = iterations_for(cpu_kernel::spin, std::chrono::microseconds(50), c);
@@ -162,6 +170,11 @@ std::uint64_t word_sum(std::uint64_t first, std::uint64_t n) noexcept {
 }
 
 }  // namespace
+
+double measure_ns_per_iteration(cpu_kernel k) {
+  calibrate();  // the memory kernel's buffer
+  return measure_kernel(k);
+}
 
 const calibration& calibrate() {
   static std::once_flag once;

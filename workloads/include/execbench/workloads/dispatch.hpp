@@ -22,6 +22,8 @@ class plan_dispatch {
 
   // Tasks whose requirements are all met at the start (no dependency, no arrival to wait for).
   const std::vector<std::uint32_t>& initially_ready() const noexcept { return initial_; }
+  // Every open-loop work task, by scheduled arrival (ties in task order).
+  const std::vector<std::uint32_t>& arrival_order() const noexcept { return arrivals_; }
   // One requirement of task i is met (a dependency finished, or its arrival came); true when
   // it was the last one: the caller then readies it.
   bool satisfy(std::uint32_t i) noexcept;
@@ -45,6 +47,7 @@ class plan_dispatch {
   std::unique_ptr<std::atomic<std::uint32_t>[]> pending_;
   std::unique_ptr<group_slots[]> slots_;
   std::vector<std::uint32_t> initial_;
+  std::vector<std::uint32_t> arrivals_;
   std::atomic<std::uint64_t> remaining_{0};
 };
 

@@ -44,6 +44,11 @@ struct calibration {
 // start-up, outside timed regions: it allocates and fills the memory kernel's buffer.
 const calibration& calibrate();
 
+// Measure kernel k's speed now, as calibrate() does (ns per iteration): to check, after a
+// run, that the machine's speed has not drifted from the calibration (a busy sibling
+// hyperthread or a frequency change shifts it).
+double measure_ns_per_iteration(cpu_kernel k);
+
 // Iterations of kernel k that take `work` on this machine (at least 1).
 std::uint64_t iterations_for(cpu_kernel k, std::chrono::nanoseconds work, const calibration& c);
 

@@ -390,6 +390,29 @@ TEST_F(event_loop_test, run_in_executor_is_cancellable) {
   release.store(true);  // the job still ends; the pool's destructor waits for it
 }
 
+TEST_F(event_loop_test, a_cancelled_executor_job_that_has_not_started_is_dropped) {
+  rt::event_loop loop;
+  auto pool = std::make_unique<rt::executor_pool>(1);
+  std::atomic<bool> release{false};
+  std::atomic<bool> queued_ran{false};
+  auto blocker = [&](rt::event_loop& l) -> rt::task<void> {
+    co_await l.run_in_executor(*pool, [&] {
+      while (!release.load()) std::this_thread::sleep_for(1ms);
+    });
+  };
+  auto queued = [&](rt::event_loop& l) -> rt::task<void> {
+    co_await l.run_in_executor(*pool, [&] { queued_ran.store(true); });
+  };
+  auto b = loop.create_task(blocker(loop));
+  auto q = loop.create_task(queued(loop));
+  loop.call_later(5ms, [q]() mutable { q.cancel(); });
+  EXPECT_THROW(loop.run_until_complete(q), rt::cancelled_error);
+  release.store(true);
+  loop.run_until_complete(b);
+  pool.reset();  // every job taken by now
+  EXPECT_FALSE(queued_ran.load());
+}
+
 TEST_F(event_loop_test, readiness_on_a_socketpair) {
   int fds[2];
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);

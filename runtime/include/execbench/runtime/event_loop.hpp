@@ -588,6 +588,12 @@ class executor_awaiter final : public cancellable_wait {
     std::exception_ptr error;
 
     void run() noexcept {
+      {
+        // A job whose awaiter was cancelled before it started is dropped, as asyncio cancels a
+        // pending executor future: its task has moved on.
+        std::lock_guard<spin_lock> guard(lock);
+        if (state != pending) return;
+      }
       try {
         if constexpr (std::is_void_v<result_type>) {
           fn();

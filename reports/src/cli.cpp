@@ -11,6 +11,7 @@
 #include "execbench/reports/atomic_file.hpp"
 #include "execbench/reports/compare.hpp"
 #include "execbench/reports/summary.hpp"
+#include "execbench/reports/tune.hpp"
 
 namespace execbench::reports {
 
@@ -30,12 +31,15 @@ constexpr std::string_view general_help =
 Usage:
   execbench-report compare [OPTIONS] BASE NEW
   execbench-report summary [OPTIONS] REPORT
+  execbench-report tune [OPTIONS] SWEEP
   execbench-report help [COMMAND]          (or: execbench-report COMMAND --help)
 
 Commands:
   compare   match two reports benchmark by benchmark: change, confidence interval,
             significance test and verdict for real time and every counter
   summary   per workload, the runtimes ranked by throughput, with p99 and efficiency
+  tune      per workload x runtime of a worker-count sweep: the worker count to use and why
+            (measured optimum, Universal Scalability Law fit, Goetz estimate)
 
 Reports are what `execbench --benchmark_out=FILE --benchmark_out_format=json` writes;
 NaN and Infinity values are accepted. `execbench-report COMMAND --help` gives a command's
@@ -102,6 +106,40 @@ count per workload.
 
 Options:
   --format FMT        console (default) or markdown
+  --output FILE, -o FILE
+                      write to FILE (atomically)
+  -h, --help          this help
+)";
+
+constexpr std::string_view tune_help = R"(Usage: execbench-report tune [OPTIONS] SWEEP
+
+SWEEP is a report of rows <workload>/<runtime>/workers:<N> at several worker counts per
+workload x runtime (each usually repeated). For each workload x runtime, with throughput the
+median tasks_per_s over the repetitions of a worker count:
+
+  best         the measured worker count with the highest throughput
+  recommended  the FEWEST workers whose throughput is within --within percent of the best,
+               with the p99 latency there; chosen from the measured points only
+  USL fit      X(N) = lambda N / (1 + sigma (N-1) + kappa N (N-1)) by least squares: a grid
+               over sigma and kappa (lambda in closed form) picks starts, Levenberg-Marquardt
+               refines them with sigma in [0, 1], kappa >= 0. Reported: sigma (contention),
+               kappa (coherency), lambda (one worker's throughput), N* = sqrt((1-sigma)/kappa)
+               where throughput peaks ("none" when kappa = 0), R^2. Below --min-r2 the fit
+               is "unreliable" and the recommendation rests on the measured points only.
+  Goetz        cores x (1 + W/C), W/C the median measured wait_compute_ratio, cores the
+               context's num_cpus (else hardware_concurrency)
+  reasons      the recommendation explained in words
+
+primitive/... rows are ignored. A series with fewer than 4 distinct worker counts, without
+successful rows, or with a non-positive tasks_per_s is skipped with its reason (listed in the
+output); when no series can be tuned: one line on stderr and exit status 2.
+
+Options:
+  --format FMT        console (default), markdown, or json (per series: recommended_workers,
+                      best_workers, goetz_workers, n_star, sigma, kappa, lambda, r2, reliable,
+                      reasons, points; non-finite values as null)
+  --within PCT        the recommendation's tolerance below the best (default 5; "5%" accepted)
+  --min-r2 R          fits with R^2 below R are unreliable (default 0.9)
   --output FILE, -o FILE
                       write to FILE (atomically)
   -h, --help          this help
@@ -292,8 +330,53 @@ int run_summary(argument_reader& args, std::ostream& out) {
   return exit_ok;
 }
 
-/// The subcommands. `tune` (USL fit, DESIGN.md) joins this table when it exists; until then it
-/// is not advertised in --help.
+int run_tune(argument_reader& args, std::ostream& out) {
+  tune_options options;
+  tune_format format = tune_format::console;
+  output_target output;
+  std::vector<std::string> positionals;
+  while (!args.done()) {
+    const std::string argument = args.next();
+    if (argument == "-h" || argument == "--help") {
+      out << tune_help;
+      return exit_ok;
+    } else if (argument_reader::is(argument, "--format")) {
+      const std::string name = args.value(argument, "--format");
+      if (name == "console")
+        format = tune_format::console;
+      else if (name == "markdown" || name == "md")
+        format = tune_format::markdown;
+      else if (name == "json")
+        format = tune_format::json;
+      else
+        throw usage_error("unknown format '" + name + "' for tune (console, markdown, json)");
+    } else if (argument_reader::is(argument, "--within")) {
+      std::string text = args.value(argument, "--within");
+      if (!text.empty() && text.back() == '%') text.pop_back();
+      const double percent = parse_number(text, "--within");
+      if (percent < 0 || percent >= 100)
+        throw usage_error("--within must be a percentage in [0, 100), got '" + text + "'");
+      options.within = percent / 100;
+    } else if (argument_reader::is(argument, "--min-r2")) {
+      const std::string text = args.value(argument, "--min-r2");
+      options.min_r2 = parse_number(text, "--min-r2");
+      if (options.min_r2 < 0 || options.min_r2 > 1)
+        throw usage_error("--min-r2 must be in [0, 1], got '" + text + "'");
+    } else if (argument_reader::is(argument, "--output") || argument == "-o") {
+      output.path = args.value(argument, argument == "-o" ? "-o" : "--output");
+    } else if (argument.size() > 1 && argument[0] == '-') {
+      throw usage_error("unknown option '" + argument + "' for tune");
+    } else {
+      positionals.push_back(argument);
+    }
+  }
+  if (positionals.size() != 1) throw usage_error("tune needs exactly one SWEEP report");
+  const report input = read_report(positionals.front());
+  output.write(render_tuning(tune_report(input, options), format), out);
+  return exit_ok;
+}
+
+/// The subcommands.
 struct command {
   std::string_view name;
   std::function<int(argument_reader&, std::ostream&, bool)> run;
@@ -306,6 +389,7 @@ const std::vector<command>& commands() {
        compare_help},
       {"summary", [](argument_reader& a, std::ostream& o, bool) { return run_summary(a, o); },
        summary_help},
+      {"tune", [](argument_reader& a, std::ostream& o, bool) { return run_tune(a, o); }, tune_help},
   };
   return table;
 }
@@ -337,10 +421,6 @@ int run_cli(const std::vector<std::string>& arguments, std::ostream& out, std::o
         }
       }
       throw usage_error("unknown command '" + arguments[1] + "'");
-    }
-    if (name == "tune") {
-      err << program << ": tune is not yet implemented\n";
-      return exit_bad_input;
     }
     const std::vector<std::string> rest(arguments.begin() + 1, arguments.end());
     argument_reader reader(rest);

@@ -42,7 +42,13 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
 
   bench::add_context_to_report();
-  bench::register_primitives<runtimes>(opts);
+  if (bench::register_primitives<runtimes>(opts) == 0) {
+    // e.g. --runtimes=loop --workers=2: say so rather than run an empty suite.
+    std::fprintf(stderr,
+                 "execbench: --runtimes and --workers select no rows (see --help for the worker "
+                 "counts each runtime runs at)\n");
+    return 2;
+  }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

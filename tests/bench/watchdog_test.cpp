@@ -55,6 +55,8 @@ TEST_F(short_stall_limit, leaves_a_row_that_keeps_moving_alone) {
 }
 
 TEST_F(short_stall_limit, ends_the_process_when_cancelling_does_not_help) {
+  // Re-executes the test binary for the child instead of forking a process that has threads.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
         iteration_watchdog watchdog("primitive/stuck/toy/workers:1");

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <mutex>
 #include <system_error>
+#include <vector>
 
 #include "execbench/runtime/task.hpp"
 #include "execbench/runtime/task_context.hpp"
@@ -59,38 +60,56 @@ class blocking_sleep final : public cancellable_wait {
   bool cancelled_ = false;
 };
 
-// Each thread's eventfd that a cancellation writes to, to cut its poll(2) short. Created on the
-// thread's first descriptor wait, closed when the thread ends.
-class thread_wake_fd {
+// The eventfds that cancellations write to, to cut a poll(2) short: one lent to each descriptor
+// wait, owned by the runtime (not by its threads: thread_per_task would make one per thread, and
+// a thread_local one would outlive the runtime in threads it does not own, such as TBB's).
+class wake_fd_pool {
  public:
-  thread_wake_fd() = default;
-  thread_wake_fd(const thread_wake_fd&) = delete;
-  thread_wake_fd& operator=(const thread_wake_fd&) = delete;
-  ~thread_wake_fd() {
-    if (fd_ >= 0) ::close(fd_);
+  wake_fd_pool() = default;
+  wake_fd_pool(const wake_fd_pool&) = delete;
+  wake_fd_pool& operator=(const wake_fd_pool&) = delete;
+  ~wake_fd_pool() {
+    for (int fd : free_) ::close(fd);
   }
-  // -1 when the kernel refuses one (then waits poll in short slices instead).
-  int get() noexcept {
-    if (fd_ < 0) fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    return fd_;
+  // -1 when the kernel refuses one (then the wait polls in short slices instead).
+  int acquire() noexcept {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!free_.empty()) {
+        const int fd = free_.back();
+        free_.pop_back();
+        return fd;
+      }
+    }
+    return ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   }
-  static thread_wake_fd& mine() noexcept {
-    thread_local thread_wake_fd instance;
-    return instance;
+  // Takes back a drained eventfd.
+  void release(int fd) noexcept {
+    if (fd < 0) return;
+    try {
+      std::lock_guard<std::mutex> lock(mutex_);
+      free_.push_back(fd);
+      return;
+    } catch (...) {  // out of memory: let the descriptor go
+    }
+    ::close(fd);
   }
 
  private:
-  int fd_ = -1;
+  std::mutex mutex_;
+  std::vector<int> free_;
 };
 
 // Blocks the thread in poll(2) until fd is ready for `events` (POLLIN or POLLOUT) or the task is
 // cancelled. An error or hang-up counts as ready: the next read or write reports it.
 class blocking_fd_wait final : public cancellable_wait {
  public:
-  blocking_fd_wait(int fd, short events) noexcept : fd_(fd), events_(events) {}
+  blocking_fd_wait(wake_fd_pool& pool, int fd, short events) noexcept
+      : pool_(&pool), fd_(fd), events_(events) {}
 
   bool await_ready() const noexcept { return false; }
 
+  // The whole wait happens here; the coroutine carries on without suspending.
   template <class Promise>
   bool await_suspend(std::coroutine_handle<Promise> h) noexcept {
     ctx_ = context_of(h);
@@ -98,9 +117,15 @@ class blocking_fd_wait final : public cancellable_wait {
       wait_fd(-1);
       return false;
     }
-    wake_fd_ = thread_wake_fd::mine().get();
-    if (!ctx_->begin_wait(this)) return false;
-    wait_fd(wake_fd_);
+    wake_fd_ = pool_->acquire();
+    if (ctx_->begin_wait(this)) {
+      wait_fd(wake_fd_);
+      ctx_->end_wait(this);  // no cancel_wait runs after this: the eventfd can be drained
+    }
+    if (wake_fd_ >= 0) {
+      drain(wake_fd_);
+      pool_->release(wake_fd_);
+    }
     return false;
   }
 
@@ -110,15 +135,17 @@ class blocking_fd_wait final : public cancellable_wait {
     [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
   }
 
-  void await_resume() {
-    if (ctx_ != nullptr) {
-      ctx_->end_wait(this);
-      ctx_->throw_if_cancelled();
-    }
+  void await_resume() const {
+    if (ctx_ != nullptr) ctx_->throw_if_cancelled();
     if (error_ != 0) throw std::system_error(error_, std::generic_category(), "poll");
   }
 
  private:
+  static void drain(int fd) noexcept {
+    std::uint64_t count = 0;
+    [[maybe_unused]] auto r = ::read(fd, &count, sizeof count);
+  }
+
   void wait_fd(int wake_fd) noexcept {
     for (;;) {
       pollfd fds[2] = {{fd_, events_, 0}, {wake_fd, POLLIN, 0}};
@@ -129,16 +156,12 @@ class blocking_fd_wait final : public cancellable_wait {
         error_ = errno;
         return;
       }
-      if (fds[1].revents != 0) {
-        // Also drains a wake-up left over from an earlier wait on this thread.
-        std::uint64_t count = 0;
-        [[maybe_unused]] auto r = ::read(wake_fd, &count, sizeof count);
-      }
       if (fds[0].revents != 0) return;
       if (ctx_ != nullptr && ctx_->cancel_requested()) return;
     }
   }
 
+  wake_fd_pool* pool_;
   int fd_;
   short events_;
   int wake_fd_ = -1;

@@ -54,8 +54,8 @@ class tbb_runtime final : public scheduler {
     return detail::blocking_sleep(std::chrono::steady_clock::now() + d);
   }
   detail::reschedule yield() noexcept { return {this}; }
-  auto readable(int fd) const noexcept { return detail::blocking_fd_wait(fd, POLLIN); }
-  auto writable(int fd) const noexcept { return detail::blocking_fd_wait(fd, POLLOUT); }
+  auto readable(int fd) noexcept { return detail::blocking_fd_wait(wake_fds_, fd, POLLIN); }
+  auto writable(int fd) noexcept { return detail::blocking_fd_wait(wake_fds_, fd, POLLOUT); }
   template <class F>
   auto cpu(F&& fn) const {
     return detail::inline_call{std::forward<F>(fn)};
@@ -68,6 +68,7 @@ class tbb_runtime final : public scheduler {
   void shutdown() noexcept { detail::cancel_and_drain(*this); }
 
  private:
+  detail::wake_fd_pool wake_fds_;  // before the threads: they use it until they end
   struct job;
   void submit(detail::work_item w) noexcept;
 

@@ -66,8 +66,8 @@ class thread_per_task_runtime final : public scheduler {
     return detail::blocking_sleep(std::chrono::steady_clock::now() + d);
   }
   thread_yield yield() const noexcept { return {}; }
-  auto readable(int fd) const noexcept { return detail::blocking_fd_wait(fd, POLLIN); }
-  auto writable(int fd) const noexcept { return detail::blocking_fd_wait(fd, POLLOUT); }
+  auto readable(int fd) noexcept { return detail::blocking_fd_wait(wake_fds_, fd, POLLIN); }
+  auto writable(int fd) noexcept { return detail::blocking_fd_wait(wake_fds_, fd, POLLOUT); }
   template <class F>
   auto cpu(F&& fn) const {
     return detail::inline_call{std::forward<F>(fn)};
@@ -80,6 +80,7 @@ class thread_per_task_runtime final : public scheduler {
   void shutdown() noexcept { detail::cancel_and_drain(*this); }
 
  private:
+  detail::wake_fd_pool wake_fds_;  // before the threads: they use it until they end
   using thread_list = std::list<std::thread>;
 
   void submit(detail::work_item w) noexcept;

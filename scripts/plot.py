@@ -6,10 +6,13 @@ Commands (each writes PNG and SVG into -o DIR and prints every path it writes):
   scaling REPORT       throughput against workers, one line per runtime (log2 x axis)
   latency REPORT       p50, p99 and p99.9 per runtime, at each runtime's best worker count
   compare BASE NEW     change per benchmark with its confidence interval, coloured by verdict
+  tune SWEEP           per workload x runtime of a worker-count sweep: measured throughput, the
+                       fitted USL curve, N*, the Goetz estimate and the recommended worker count
   html REPORT [BASE]   one self-contained HTML page: every chart (embedded SVG) and the summary
 
 Statistics for `compare` (and `html` with BASE) come from `execbench-report compare --format json`,
-so the chart and the CLI never disagree: the binary is --report-bin, else $EXECBENCH_REPORT, else
+and the fits of `tune` from `execbench-report tune --format json`, so the charts and the CLI never
+disagree: the binary is --report-bin, else $EXECBENCH_REPORT, else
 build/release/reports/execbench-report (then any build/*/reports/) under the repository, else
 execbench-report on PATH.
 
@@ -412,6 +415,69 @@ def chart_compare(result, metric):
     return fig
 
 
+def usl(sigma, kappa, lam, n):
+    return lam * n / (1 + sigma * (n - 1) + kappa * n * (n - 1))
+
+
+def chart_tune(result):
+    """A panel per workload x runtime: measured medians with their min-max range, the USL curve
+    fitted by execbench-report, and vertical lines at N*, the Goetz estimate and the
+    recommendation (log2 x axis: sweeps double the workers)."""
+    series = result["results"]
+    fig, axes, columns = grid(len(series))
+    handles = {}
+    for index, r in enumerate(series):
+        ax = axes.flat[index]
+        points = r["points"]
+        workers = [p["workers"] for p in points]
+        medians = [p["throughput"] for p in points]
+        errors = [[m - p["throughput_min"] for m, p in zip(medians, points)],
+                  [p["throughput_max"] - m for m, p in zip(medians, points)]]
+        handles["measured (median, min-max)"] = ax.errorbar(
+            workers, medians, yerr=errors, fmt="o", color="black", capsize=3, zorder=3)
+        low, high = min(workers), max(workers)
+        marks = [v for v in (r["n_star"], r["goetz_workers"]) if v is not None]
+        high_x = max([high] + [v for v in marks if v <= 4 * high])
+        low_x = min([low] + [v for v in marks if v >= low / 4])
+        xs = [low_x * (high_x / low_x) ** (i / 200) for i in range(201)]
+        line, = ax.plot(xs, [usl(r["sigma"], r["kappa"], r["lambda"], x) for x in xs],
+                        color="#1f77b4", linestyle="-" if r["reliable"] else ":")
+        # The legend shows a solid line whichever panel came first; dotted means unreliable.
+        if r["reliable"] or "USL fit (dotted: unreliable, R² < 0.9)" not in handles:
+            handles["USL fit (dotted: unreliable, R² < 0.9)"] = line
+        if r["n_star"] is not None and low_x <= r["n_star"] <= high_x:
+            handles["N* (USL peak)"] = ax.axvline(r["n_star"], color="#1f77b4", linestyle="--",
+                                                 linewidth=1)
+        if r["goetz_workers"] is not None and low_x <= r["goetz_workers"] <= high_x:
+            handles["Goetz: cores × (1 + W/C)"] = ax.axvline(r["goetz_workers"], color="#ff7f0e",
+                                                            linestyle="-.", linewidth=1)
+        handles["recommended"] = ax.axvline(r["recommended_workers"], color="#2ca02c",
+                                            linewidth=2, alpha=0.6)
+        ax.plot([r["recommended_workers"]], [r["recommended_throughput"]], marker="*",
+                markersize=14, color="#2ca02c", zorder=4)
+        handles["best measured"], = ax.plot([r["best_workers"]], [r["best_throughput"]],
+                                            marker="D", markersize=8, color="#d62728",
+                                            fillstyle="none", linestyle="none", zorder=4)
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(workers)
+        ax.set_xticklabels([str(w) for w in workers], fontsize="small")
+        ax.set_xlabel("workers (log scale)")
+        ax.set_ylabel("throughput (tasks/s)")
+        n_star = "none" if r["n_star"] is None else f"{r['n_star']:.3g}"
+        fit = (f"R² = {r['r2']:.3f}" if r["reliable"]
+               else f"unreliable fit, R² = {r['r2']:.2f}")
+        ax.set_title(f"{r['workload']} / {r['runtime']}: {r['recommended_workers']} workers\n"
+                     f"σ = {r['sigma']:.3g}, κ = {r['kappa']:.3g}, N* = {n_star}, {fit}",
+                     fontsize="medium")
+        ax.grid(alpha=0.3)
+    hide_unused(axes, len(series))
+    title = (f"Worker count tuning: the fewest workers within {100 * result['within']:g}% of the "
+             "best throughput")
+    if result["skipped"]:
+        title += f" ({len(result['skipped'])} series skipped: see execbench-report tune)"
+    return finish(fig, title, handles, None)
+
+
 # --------------------------------------------------------------------------------------------
 # Output
 
@@ -462,6 +528,19 @@ def run_compare(binary, base, new, threshold, alpha):
         command += ["--alpha", str(alpha)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode not in (0, 1):
+        message = result.stderr.strip().splitlines()
+        message = message[0] if message else f"exit status {result.returncode}"
+        raise InputError(message.removeprefix("execbench-report: "))
+    return json.loads(result.stdout)
+
+
+def run_tune(binary, sweep, within):
+    read_report(sweep)  # bad input reported by this script in its own words
+    command = [binary, "tune", "--format", "json", sweep]
+    if within is not None:
+        command += ["--within", str(within)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
         message = result.stderr.strip().splitlines()
         message = message[0] if message else f"exit status {result.returncode}"
         raise InputError(message.removeprefix("execbench-report: "))
@@ -537,6 +616,12 @@ def cmd_compare(args):
     binary = find_report_binary(args.report_bin)
     result = run_compare(binary, args.base, args.new, args.threshold, args.alpha)
     save(chart_compare(result, args.metric), args.output_dir, "compare", args.formats)
+
+
+def cmd_tune(args):
+    binary = find_report_binary(args.report_bin)
+    result = run_tune(binary, args.sweep, args.within)
+    save(chart_tune(result), args.output_dir, "tune", args.formats)
 
 
 def cmd_html(args):
@@ -631,6 +716,20 @@ def parser():
     sub.add_argument("base", metavar="BASE", help="baseline report(s), comma separated to pool")
     sub.add_argument("new", metavar="NEW", help="report(s) to compare with the baseline")
     sub.set_defaults(run=cmd_compare)
+    sub = commands.add_parser("tune", parents=[common],
+                              help="measured throughput, USL fit, N*, Goetz and the recommended "
+                                   "worker count per workload x runtime",
+                              description="Per workload x runtime of a worker-count sweep: the "
+                                          "measured medians with min-max bars, the USL curve, N*, "
+                                          "the Goetz estimate and the recommendation, all from "
+                                          "`execbench-report tune --format json`.")
+    sub.add_argument("sweep", metavar="SWEEP", help="execbench JSON report of a worker-count sweep")
+    sub.add_argument("--report-bin", metavar="PATH",
+                     help="execbench-report binary (default: $EXECBENCH_REPORT, "
+                          "build/release/reports/execbench-report, build/*/reports/, PATH)")
+    sub.add_argument("--within", type=float, metavar="PCT",
+                     help="recommend the fewest workers within PCT%% of the best (default 5)")
+    sub.set_defaults(run=cmd_tune)
     sub = commands.add_parser("html", parents=[common, stats],
                               help="one self-contained HTML page with every chart and the summary",
                               description="Writes DIR/report.html: context, summary table, every "

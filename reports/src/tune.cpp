@@ -61,6 +61,10 @@ int core_count(const nlohmann::json& context) {
   return 0;
 }
 
+std::string workers_phrase(long count) {
+  return std::to_string(count) + (count == 1 ? " worker" : " workers");
+}
+
 std::string worker_list(const std::vector<tune_point>& points) {
   std::string text;
   for (const auto& point : points)
@@ -87,12 +91,14 @@ void explain(tune_result& r, int cores, const tune_options& options) {
   // 1. Where the recommendation sits against the best measured point.
   if (r.recommended_workers == r.best_workers) {
     r.reasons.push_back(
-        std::to_string(r.recommended_workers) + " workers give the best measured throughput" +
+        workers_phrase(r.recommended_workers) + (r.recommended_workers == 1 ? " gives" : " give") +
+        " the best measured throughput" +
         (r.points.front().workers < r.best_workers ? "; fewer lose more than " + percent_within
                                                    : ""));
   } else {
     r.reasons.push_back(
-        std::to_string(r.recommended_workers) + " workers reach " +
+        workers_phrase(r.recommended_workers) +
+        (r.recommended_workers == 1 ? " reaches " : " reach ") +
         // Rounded down: never "100%" for a point below the best.
         format("%.0f", std::floor(r.recommended_throughput / r.best_throughput * 100)) +
         "% of the best throughput (at " + std::to_string(r.best_workers) + ")");

@@ -88,7 +88,7 @@ std::string render_console(const tuning& t) {
       "Sweep: " + t.path + "\n" + header_line(t) + "\n\n" + overview(t).to_console(false);
   for (const auto& r : t.results) {
     out += "\n" + r.workload + " / " + r.runtime + ": " + std::to_string(r.recommended_workers) +
-           " workers\n";
+           (r.recommended_workers == 1 ? " worker\n" : " workers\n");
     for (const auto& reason : r.reasons) out += "  " + reason + "\n";
     out += points_table(r).to_console(false);
   }
@@ -105,7 +105,8 @@ std::string render_markdown(const tuning& t) {
                     ".\n\n" + overview(t).to_markdown();
   for (const auto& r : t.results) {
     out += "\n### " + r.workload + " / " + r.runtime + ": " +
-           std::to_string(r.recommended_workers) + " workers\n\n";
+           std::to_string(r.recommended_workers) +
+           (r.recommended_workers == 1 ? " worker\n\n" : " workers\n\n");
     for (const auto& reason : r.reasons) out += "- " + reason + "\n";
     out += "\n" + points_table(r).to_markdown();
   }

@@ -171,6 +171,9 @@ std::variant<tune_result, std::string> tune_series(const series_samples& series,
   r.runtime = series.runtime;
   std::vector<std::string> errored;
   for (const auto& [workers, samples] : series.points) {
+    if (workers < 1)
+      return "worker count " + std::to_string(workers) + " in row " + samples.run_names.front() +
+             " (the law needs N >= 1)";
     if (samples.repetitions == 0) {
       errored.push_back("workers:" + std::to_string(workers) +
                         (samples.errors.empty() ? "" : " (" + samples.errors.front() + ")"));

@@ -151,6 +151,50 @@ TEST(tune_report, within_is_a_parameter) {
   EXPECT_EQ(loose.recommended_workers, 32);
 }
 
+TEST(fit_usl, scale_of_throughput_does_not_matter) {
+  // Marquardt's scaling: a million times the throughput, the same sigma and kappa.
+  std::vector<double> n, small, large;
+  for (double w : {1, 2, 3, 4, 6, 8, 12, 16}) {
+    n.push_back(w);
+    small.push_back(usl_throughput(0.2, 0.02, 3, w) * (1 + 0.01 * std::sin(w)));
+    large.push_back(small.back() * 1e6);
+  }
+  const usl_fit a = fit_usl(n, small), b = fit_usl(n, large);
+  EXPECT_NEAR(a.sigma, b.sigma, 1e-6);
+  EXPECT_NEAR(a.kappa, b.kappa, 1e-7);
+  EXPECT_NEAR(a.lambda * 1e6, b.lambda, 1e-3 * b.lambda);
+  EXPECT_NEAR(a.sigma, 0.2, 0.02);
+  EXPECT_NEAR(a.kappa, 0.02, 0.002);
+}
+
+TEST(tune_report, aggregates_only_and_hardware_concurrency) {
+  // --benchmark_report_aggregates_only: the median aggregate stands in for the repetitions;
+  // a context without num_cpus still gives cores through hardware_concurrency.
+  report sweep = make_sweep(
+      "web_io", "asio", powers_of_two, [](double n) { return 100 * std::min(n, 64.0); }, 3, 0, 1);
+  for (auto& row : sweep.rows) {
+    row.aggregate = true;
+    row.aggregate_name = "median";
+    row.name += "_median";
+  }
+  sweep.context = {{"hardware_concurrency", "8"}};
+  const tuning t = tune_report(sweep);
+  EXPECT_EQ(t.cores, 8);
+  const tune_result& r = t.results.front();
+  EXPECT_EQ(r.points.front().repetitions, 1u);
+  EXPECT_EQ(r.recommended_workers, 64);
+  EXPECT_NEAR(r.goetz_workers, 32, 1e-9);
+}
+
+TEST(tune_report, one_worker_is_singular) {
+  // Nothing scales: one worker is within 5% of the best.
+  const tuning t = tune_report(make_sweep(
+      "serial", "loop", {1, 2, 4, 8}, [](double n) { return 1000 - n; }, 0.0));
+  const tune_result& r = t.results.front();
+  EXPECT_EQ(r.recommended_workers, 1);
+  EXPECT_EQ(r.reasons[0], "1 worker gives the best measured throughput");
+}
+
 TEST(tune_report, fixture_sweep) {
   const tuning t = tune_report(read_report(data_dir + "/sweep.json"));
   ASSERT_EQ(t.results.size(), 4u);  // primitive/spawn is ignored

@@ -18,6 +18,13 @@ std::string number(double value, const char* pattern = "%.4g") {
   return buffer;
 }
 
+/// Throughputs: whole numbers from 1000 up (20064 reads better than 2.006e+04).
+std::string throughput(double value) {
+  return std::isfinite(value) && std::abs(value) >= 1000 && std::abs(value) < 1e15
+             ? number(value, "%.0f")
+             : number(value);
+}
+
 /// JSON has no NaN or infinity: both become null (N* is infinite when kappa = 0).
 nlohmann::json finite_or_null(double value) {
   return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
@@ -40,7 +47,7 @@ text_table overview(const tuning& t) {
         {{r.workload, ""},
          {r.runtime, ""},
          {std::to_string(r.recommended_workers), ""},
-         {number(r.recommended_throughput), ""},
+         {throughput(r.recommended_throughput), ""},
          {number(r.recommended_throughput / r.best_throughput * 100, "%.1f%%"), ""},
          {number(r.recommended_lat_p99_us), ""},
          {std::to_string(r.best_workers), ""},
@@ -48,7 +55,7 @@ text_table overview(const tuning& t) {
          {number(r.fit.n_star, "%.3g"), ""},
          {number(r.fit.sigma, "%.3g"), ""},
          {number(r.fit.kappa, "%.3g"), ""},
-         {number(r.fit.lambda, "%.4g"), ""},
+         {throughput(r.fit.lambda), ""},
          {number(r.fit.r2, "%.3f"), ""},
          {r.reliable ? "reliable" : "unreliable", r.reliable ? "" : ansi_yellow}});
   }
@@ -57,21 +64,23 @@ text_table overview(const tuning& t) {
 
 text_table points_table(const tune_result& r) {
   text_table table;
-  table.header = {"workers", "tasks/s", "min", "max", "of best", "USL", "p99 us", "W/C", "n"};
-  table.numeric = {true, true, true, true, true, true, true, true, true};
+  table.header = {"workers", "tasks/s", "min", "max", "of best", "USL", "p99 us", "W/C", "n", ""};
+  table.numeric = {true, true, true, true, true, true, true, true, true, false};
   for (const auto& p : r.points) {
-    const std::string mark = p.workers == r.recommended_workers ? " <" : "";
-    table.rows.push_back({{std::to_string(p.workers) + mark, ""},
-                          {number(p.throughput), ""},
-                          {number(p.throughput_min), ""},
-                          {number(p.throughput_max), ""},
+    std::string mark = p.workers == r.recommended_workers ? "recommended" : "";
+    if (p.workers == r.best_workers) mark += mark.empty() ? "best" : ", best";
+    const double fitted =
+        usl_throughput(r.fit.sigma, r.fit.kappa, r.fit.lambda, static_cast<double>(p.workers));
+    table.rows.push_back({{std::to_string(p.workers), ""},
+                          {throughput(p.throughput), ""},
+                          {throughput(p.throughput_min), ""},
+                          {throughput(p.throughput_max), ""},
                           {number(p.throughput / r.best_throughput * 100, "%.1f%%"), ""},
-                          {number(usl_throughput(r.fit.sigma, r.fit.kappa, r.fit.lambda,
-                                                 static_cast<double>(p.workers))),
-                           ""},
+                          {throughput(fitted), ""},
                           {number(p.lat_p99_us), ""},
                           {number(p.wait_compute_ratio, "%.3g"), ""},
-                          {std::to_string(p.repetitions), ""}});
+                          {std::to_string(p.repetitions), ""},
+                          {mark, ""}});
   }
   return table;
 }

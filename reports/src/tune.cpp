@@ -283,10 +283,14 @@ tuning tune_report(const report& input, const tune_options& options) {
       result.skipped.push_back({s.workload, s.runtime, std::get<std::string>(outcome)});
   }
   if (result.results.empty()) {
+    // One line however many series: the first few reasons, then a count.
+    constexpr std::size_t shown = 3;
     std::string message = input.path + ": nothing to tune: ";
-    for (std::size_t i = 0; i < result.skipped.size(); ++i)
+    for (std::size_t i = 0; i < result.skipped.size() && i < shown; ++i)
       message += (i ? "; " : "") + result.skipped[i].workload + "/" + result.skipped[i].runtime +
                  ": " + result.skipped[i].reason;
+    if (result.skipped.size() > shown)
+      message += "; and " + std::to_string(result.skipped.size() - shown) + " more series";
     throw input_error(message);
   }
   return result;

@@ -77,6 +77,7 @@ for name, problem in [("sweep_few_counts.json", "only 3 worker counts"),
                       ("sweep_nonpositive.json", "non-positive tasks_per_s"),
                       ("sweep_errored.json", "no successful points"),
                       ("sweep_primitives_only.json", "no <workload>/<runtime>/workers:<N> rows"),
+                      ("report.json", "and 7 more series"),  # a report, not a sweep
                       ("missing.json", "no such file"), ("bad_not_json.json", "not JSON"),
                       ("bad_empty.json", "empty")]:
     out = os.path.join(work, "bad.json")

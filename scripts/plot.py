@@ -424,7 +424,8 @@ def chart_tune(result):
     fitted by execbench-report, and vertical lines at N*, the Goetz estimate and the
     recommendation (log2 x axis: sweeps double the workers)."""
     series = result["results"]
-    fig, axes, columns = grid(len(series))
+    # At least 14 inches across: the six legend entries and the title need it with one panel.
+    fig, axes, columns = grid(len(series), width=max(5.2, 14 / min(len(series), 3)))
     handles = {}
     for index, r in enumerate(series):
         ax = axes.flat[index]
@@ -474,7 +475,9 @@ def chart_tune(result):
     title = (f"Worker count tuning: the fewest workers within {100 * result['within']:g}% of the "
              "best throughput")
     if result["skipped"]:
-        title += f" ({len(result['skipped'])} series skipped: see execbench-report tune)"
+        title += (f"\n{len(result['skipped'])} series skipped: "
+                  + "; ".join(f"{k['workload']}/{k['runtime']}" for k in result["skipped"][:4])
+                  + (" ..." if len(result["skipped"]) > 4 else "") + " (see execbench-report tune)")
     return finish(fig, title, handles, None)
 
 

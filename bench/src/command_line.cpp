@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <string>
 
 namespace execbench::bench {
@@ -66,7 +67,7 @@ options take_options(int& argc, char** argv) {
     } else if (const auto w = flag_value(arg, "workers")) {
       opts.workers = parse_worker_list(*w);
     } else if (const auto f = flag_value(arg, "workload")) {
-      opts.workload = std::string(*f);
+      opts.workloads.emplace_back(*f);
     } else {
       argv[kept++] = argv[i];
     }
@@ -94,7 +95,8 @@ bool wants_runtime(const options& opts, std::string_view runtime_name) {
          std::find(opts.runtimes.begin(), opts.runtimes.end(), runtime_name) != opts.runtimes.end();
 }
 
-std::string own_flags_help(std::span<const std::string_view> runtimes) {
+std::string own_flags_help(std::span<const std::string_view> runtimes,
+                           std::string_view over_budget) {
   std::string names;
   for (const auto name : runtimes) {
     if (!names.empty()) names += ", ";
@@ -110,19 +112,40 @@ select them with --benchmark_filter=REGEX, list them with --benchmark_list_tests
 execbench's own flags:
   --runtimes=a,b       only these runtimes' rows (default: all), out of:
                        @RUNTIMES@
-  --workers=LIST       worker counts to run, comma-separated, e.g. --workers=1,2,4
-                       (default for the primitives: 1,2). `loop` has exactly one thread: its rows
-                       exist only for workers:1. Blocking runtimes run timers_1k only at >= 64
+  --workers=LIST       worker counts to run, comma-separated, e.g. --workers=1,2,4.
+                       Workload rows: by default 1,2,4,8,16,64 for the pools (loop_offload:
+                       its pool's size; the loop thread is not counted), 1 for `loop` (one
+                       thread: its rows exist only for workers:1), minus the rows estimated to
+                       take over 3 s per run (below); an explicit --workers runs exactly the
+                       counts listed, those rows included.
+                       Primitives: by default 1,2. Blocking runtimes run timers_1k only at >= 64
                        workers (default: 64), since each sleep holds a thread, and no
                        timers_100k; thread_per_task has no post_* rows (a thread per post).
-  --workload=FILE      a workload description (JSON) to run instead of the presets
-                       (not available in this build yet).
+  --workload=FILE      a workload description (JSON, see workloads/README.md) to run INSTEAD
+                       of the presets; repeat it for several files. A file that cannot be run
+                       (syntax, unknown key, wrong type, value out of range) is one line on
+                       stderr naming the file and the JSON path, exit status 2, nothing run.
+
+Workload rows: each iteration runs the whole workload once; set-up (runtime threads, loopback
+server, disk file, calibration, plan) is outside the timed region. Counters: tasks_per_s,
+lat_p50_us, lat_p99_us, lat_p999_us, lat_max_us (per-task latency over all iterations of the
+row), makespan_ms, ideal_ms (the lower bound on this machine's hardware threads: the same for
+every runtime of a workload), efficiency (ideal / makespan), cpu_util, wait_compute_ratio,
+ctx_switches_vol, ctx_switches_invol (per run), max_rss_mb (the row's peak: the peak mark is
+reset per row through /proc/self/clear_refs), loop_lag_p99_us (loop, loop_offload, asio),
+workers. Every preset runs on every runtime: none of the pairings is meaningless, only some
+are slow (a blocking runtime holds a thread per wait).
+
+Default workload rows left out (estimated run over 3 s: the larger of the ideal makespan, CPU
+work over usable cores, and thread-holding time over the threads; --workers brings them back):
+@OVER_BUDGET@
 
 Exit status: 0 on success, 2 on a command-line mistake (one line on stderr says which).
 
 Google Benchmark's flags:
 )";
   text.replace(text.find("@RUNTIMES@"), 10, names);
+  text.replace(text.find("@OVER_BUDGET@\n"), 14, over_budget);
   return text;
 }
 

@@ -1,21 +1,30 @@
 // execbench: Google Benchmark's main, with execbench's own flags taken out of argv first.
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
 #include "execbench/bench/command_line.hpp"
 #include "execbench/bench/context.hpp"
 #include "execbench/bench/register_primitives.hpp"
+#include "execbench/bench/register_workloads.hpp"
+#include "execbench/bench/workload_catalog.hpp"
 #include "execbench/runtime/all_runtimes.hpp"
 
 namespace {
 
 using runtimes = execbench::rt::all_runtimes;
 
+// The workloads of this run, planned before benchmark::Initialize so that --help can list the
+// rows the time budget leaves out.
+std::vector<execbench::bench::planned_workload> planned;
+
 // Called by benchmark::Initialize for --help, which then exits with status 0.
 void print_help() {
-  const auto own = execbench::bench::own_flags_help(execbench::bench::runtime_names<runtimes>());
+  namespace bench = execbench::bench;
+  const auto own = bench::own_flags_help(bench::runtime_names<runtimes>(),
+                                         bench::over_budget_help<runtimes>(planned));
   std::fwrite(own.data(), 1, own.size(), stdout);
   benchmark::PrintDefaultHelp();
 }
@@ -29,10 +38,7 @@ int main(int argc, char** argv) {
     opts = bench::take_options(argc, argv);
     const auto known = bench::runtime_names<runtimes>();
     bench::check_runtime_names(opts.runtimes, known);
-    if (opts.workload) {
-      throw bench::usage_error("--workload=" + *opts.workload +
-                               ": workload files are not supported by this build yet");
-    }
+    planned = bench::load_workloads(opts);
   } catch (const bench::usage_error& e) {
     std::fprintf(stderr, "execbench: %s\n", e.what());
     return 2;
@@ -41,14 +47,20 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv, print_help);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
 
-  bench::add_context_to_report();
-  if (bench::register_primitives<runtimes>(opts) == 0) {
+  // A user's workload file replaces the presets and the primitives: the run is about that file.
+  std::size_t rows = 0;
+  if (opts.workloads.empty()) rows += bench::register_primitives<runtimes>(opts);
+  rows += bench::register_workloads<runtimes>(planned, opts);
+  if (rows == 0) {
     // e.g. --runtimes=loop --workers=2: say so rather than run an empty suite.
     std::fprintf(stderr,
                  "execbench: --runtimes and --workers select no rows (see --help for the worker "
                  "counts each runtime runs at)\n");
     return 2;
   }
+  bench::add_context_to_report();
+  // Calibrated once, before any row runs (and outside every timed region).
+  bench::add_calibration_to_report();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

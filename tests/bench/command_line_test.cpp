@@ -25,12 +25,11 @@ struct fake_argv {
 
 TEST(take_options, removes_own_flags_and_keeps_the_rest_in_order) {
   fake_argv args({"execbench", "--benchmark_filter=x", "--runtimes=loop,asio", "--workers=1,4",
-                  "--workload=w.json", "--benchmark_min_time=0.01"});
+                  "--workload=w.json", "--benchmark_min_time=0.01", "--workload=v.json"});
   const auto opts = take_options(args.argc, args.pointers.data());
   EXPECT_EQ(opts.runtimes, (std::vector<std::string>{"loop", "asio"}));
   EXPECT_EQ(opts.workers, (std::vector<std::size_t>{1, 4}));
-  ASSERT_TRUE(opts.workload.has_value());
-  EXPECT_EQ(*opts.workload, "w.json");
+  EXPECT_EQ(opts.workloads, (std::vector<std::string>{"w.json", "v.json"}));
   EXPECT_EQ(args.remaining(), (std::vector<std::string>{"execbench", "--benchmark_filter=x",
                                                         "--benchmark_min_time=0.01"}));
   EXPECT_EQ(args.pointers[static_cast<std::size_t>(args.argc)], nullptr);

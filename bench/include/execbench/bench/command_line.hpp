@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstddef>
-#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -20,9 +19,9 @@ class usage_error : public std::runtime_error {
 
 // What execbench's own flags ask for.
 struct options {
-  std::vector<std::string> runtimes;    // --runtimes=a,b; empty: every runtime
-  std::vector<std::size_t> workers;     // --workers=1,2,4; empty: each suite's defaults
-  std::optional<std::string> workload;  // --workload=FILE
+  std::vector<std::string> runtimes;   // --runtimes=a,b; empty: every runtime
+  std::vector<std::size_t> workers;    // --workers=1,2,4; empty: each suite's defaults
+  std::vector<std::string> workloads;  // --workload=FILE, repeatable; empty: the presets
 };
 
 // Parses execbench's flags and removes them from argv (argc shrinks to match); every other
@@ -39,8 +38,10 @@ void check_runtime_names(const std::vector<std::string>& requested,
 // Whether rows of `runtime_name` are wanted (every runtime when none was named).
 bool wants_runtime(const options& opts, std::string_view runtime_name);
 
-// The part of --help that describes execbench's own flags, naming the runtimes compiled in.
-std::string own_flags_help(std::span<const std::string_view> runtimes);
+// The part of --help that describes execbench's own flags, naming the runtimes compiled in and
+// listing, in `over_budget`, the default workload rows left out by the time budget.
+std::string own_flags_help(std::span<const std::string_view> runtimes,
+                           std::string_view over_budget = "  (none)\n");
 
 // The largest worker count accepted: beyond it a row would measure the kernel's thread limits.
 inline constexpr std::size_t max_workers = 1024;

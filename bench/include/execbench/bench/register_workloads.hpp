@@ -1,0 +1,251 @@
+// Registers the workloads (workload_catalog.hpp) for every runtime of a type list, as rows named
+// <workload>/<runtime>/workers:<N>. One body, run_workload<R>, serves every runtime.
+//
+// Per row, outside the timed region: the runtime (its threads), the fixtures (calibration,
+// loopback server, disk file) and the run state. Each iteration runs the whole workload once
+// (workloads::run_plan); between iterations, with timing paused, the run is verified and its
+// per-task latencies are copied out. Counters (DESIGN.md, "Counters") are set after the loop.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "execbench/bench/command_line.hpp"
+#include "execbench/bench/primitives.hpp"
+#include "execbench/bench/process_stats.hpp"
+#include "execbench/bench/register_primitives.hpp"
+#include "execbench/bench/workload_catalog.hpp"
+#include "execbench/runtime/runtime.hpp"
+#include "execbench/workloads/dispatch.hpp"
+#include "execbench/workloads/program.hpp"
+#include "execbench/workloads/run_state.hpp"
+#include "execbench/workloads/runner.hpp"
+
+namespace execbench::bench {
+
+template <rt::runtime R>
+constexpr thread_model thread_model_of() {
+  if (R::name == std::string_view("loop")) return thread_model::single_loop;
+  if (R::name == std::string_view("loop_offload")) return thread_model::offload_loop;
+  if (workloads::waits_block_thread<R>::value) return thread_model::blocking;
+  return thread_model::async_pool;
+}
+
+// One registered row.
+struct workload_row {
+  std::string name;  // <workload>/<runtime>/workers:<N>
+  std::size_t workers = 1;
+  std::shared_ptr<const planned_workload> workload;
+};
+
+// The default worker counts of runtime R for workload w whose estimated iteration exceeds
+// row_budget_s, with that estimate: they are left out unless --workers names them.
+template <rt::runtime R>
+std::vector<std::pair<std::size_t, double>> over_budget_workers(const planned_workload& w) {
+  std::vector<std::pair<std::size_t, double>> over;
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  const std::vector<std::size_t> defaults =
+      has_one_thread<R> ? std::vector<std::size_t>{1} : default_workload_workers;
+  for (const auto n : defaults) {
+    const double s = estimate_iteration_s(w, thread_model_of<R>(), n, R::name, cores);
+    if (s > row_budget_s) over.emplace_back(n, s);
+  }
+  return over;
+}
+
+// The worker counts at which workload w is registered for runtime R. `loop` runs at 1 only
+// (and, as for the primitives, only when --workers lists 1 or is absent); the pools at
+// --workers, or by default at default_workload_workers within the time budget.
+template <rt::runtime R>
+std::vector<std::size_t> workload_worker_counts(const planned_workload& w, const options& opts) {
+  if (has_one_thread<R>) {
+    const bool wants_one =
+        opts.workers.empty() ||
+        std::find(opts.workers.begin(), opts.workers.end(), 1U) != opts.workers.end();
+    if (!wants_one) return {};
+    if (opts.workers.empty() && !over_budget_workers<R>(w).empty()) return {};
+    return {1};
+  }
+  if (!opts.workers.empty()) return opts.workers;
+  std::vector<std::size_t> counts;
+  const auto over = over_budget_workers<R>(w);
+  for (const auto n : default_workload_workers) {
+    const bool too_long = std::find_if(over.begin(), over.end(),
+                                       [n](const auto& o) { return o.first == n; }) != over.end();
+    if (!too_long) counts.push_back(n);
+  }
+  return counts;
+}
+
+namespace detail {
+
+// One line on stderr when the rows of a new workload start (stdout may carry the report).
+inline void announce_workload(const planned_workload& w) {
+  static std::string last;
+  if (w.name == last) return;
+  last = w.name;
+  std::fprintf(stderr, "-- workload (%zu/%zu) %s: %zu tasks, ideal %.1f ms\n", w.index, w.count,
+               w.name.c_str(), w.work_tasks, w.ideal.value_us() / 1e3);
+  std::fflush(stderr);
+}
+
+}  // namespace detail
+
+template <rt::runtime R>
+void run_workload(benchmark::State& state, const workload_row& row) {
+  namespace wl = execbench::workloads;
+  const planned_workload& w = *row.workload;
+  detail::announce_workload(w);
+  const wl::plan& plan = *w.plan;
+
+  // Declared before the runtime, so destroyed after it: tasks that outlive a cancelled run
+  // still find their state.
+  std::optional<wl::workload_fixtures> fixtures;
+  std::optional<wl::run_state> run;
+  std::optional<wl::plan_dispatch> dispatch;
+  std::unique_ptr<detail::watched_runtime<R>> watched;
+  try {
+    fixtures.emplace(plan);
+    run.emplace(plan, *fixtures);
+    dispatch.emplace(plan);
+  } catch (const std::exception& e) {
+    state.SkipWithError((row.name + ": setting up the fixtures: " + e.what()).c_str());
+    return;
+  }
+  try {
+    watched = std::make_unique<detail::watched_runtime<R>>(row_info{row.name, row.workers});
+  } catch (const std::exception& e) {  // e.g. thread creation refused
+    state.SkipWithError((row.name + ": starting the runtime: " + e.what()).c_str());
+    return;
+  }
+  R& r = watched->get();
+
+  // Latencies of every iteration, copied out between iterations with timing paused.
+  std::vector<std::uint64_t> latencies;
+  latencies.reserve(w.work_tasks * 16);
+  double makespan_ns_sum = 0, wait_compute_sum = 0;
+  std::uint64_t runs = 0;
+
+  if constexpr (records_timer_lag<R>) r.reset_lag_stats();
+  reset_peak_rss();
+  const auto before = sample_process();
+  const auto wall_start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    watched->watchdog().progress();
+    try {
+      r.run(wl::run_plan(r, *run, *dispatch));
+    } catch (const std::exception& e) {
+      state.SkipWithError((watched->watchdog().stalled()
+                               ? detail::stall_message(row_info{row.name, row.workers})
+                               : row.name + ": " + e.what())
+                              .c_str());
+      return;
+    }
+    state.PauseTiming();
+    if (const auto check = wl::verify_run(*run); !check.ok) {
+      state.SkipWithError((row.name + ": " + check.problem).c_str());
+      return;
+    }
+    const auto tasks = plan.tasks();
+    for (std::uint32_t i = 0; i < tasks.size(); ++i) {
+      if (!tasks[i].work) continue;
+      const auto rel = run->release_ns(i), fin = run->finish_ns(i);
+      latencies.push_back(fin > rel ? fin - rel : 0);
+    }
+    makespan_ns_sum += static_cast<double>(run->makespan_ns());
+    wait_compute_sum += run->wait_compute_ratio();
+    ++runs;
+    state.ResumeTiming();
+  }
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const auto after = sample_process();
+  if (runs == 0) return;
+
+  const double n = static_cast<double>(runs);
+  const double makespan_ns = makespan_ns_sum / n;
+  const double hw = std::max(1U, std::thread::hardware_concurrency());
+  auto& c = state.counters;
+  c["tasks_per_s"] = makespan_ns > 0 ? static_cast<double>(w.work_tasks) / (makespan_ns * 1e-9) : 0;
+  c["lat_p50_us"] = quantile_ns(latencies, 0.50) / 1e3;
+  c["lat_p99_us"] = quantile_ns(latencies, 0.99) / 1e3;
+  c["lat_p999_us"] = quantile_ns(latencies, 0.999) / 1e3;
+  c["lat_max_us"] = quantile_ns(latencies, 1.0) / 1e3;
+  c["makespan_ms"] = makespan_ns / 1e6;
+  c["ideal_ms"] = w.ideal.value_us() / 1e3;
+  c["efficiency"] = makespan_ns > 0 ? w.ideal.value_us() * 1e3 / makespan_ns : 0;
+  c["cpu_util"] = wall_s > 0 ? (after.cpu_s - before.cpu_s) / (wall_s * hw) : 0;
+  c["wait_compute_ratio"] = wait_compute_sum / n;
+  c["ctx_switches_vol"] = static_cast<double>(after.ctx_switches_vol - before.ctx_switches_vol) / n;
+  c["ctx_switches_invol"] =
+      static_cast<double>(after.ctx_switches_invol - before.ctx_switches_invol) / n;
+  c["max_rss_mb"] = peak_rss_mb();
+  if constexpr (records_timer_lag<R>) {
+    c["loop_lag_p99_us"] = std::chrono::duration<double, std::micro>(r.lag_stats().p99).count();
+  }
+  c["workers"] = static_cast<double>(r.workers());
+}
+
+template <rt::runtime R>
+void register_workload_row(std::shared_ptr<const planned_workload> w, std::size_t workers) {
+  workload_row row{w->name + "/" + std::string(R::name) + "/workers:" + std::to_string(workers),
+                   workers, std::move(w)};
+  benchmark::RegisterBenchmark(row.name.c_str(),
+                               [row](benchmark::State& state) { run_workload<R>(state, row); })
+      ->UseRealTime()
+      ->MeasureProcessCPUTime();
+}
+
+// Registers every workload for every runtime of List that `opts` selects, workload by workload
+// (so that the rows to compare are next to each other); returns the rows.
+template <class List>
+std::size_t register_workloads(const std::vector<planned_workload>& all, const options& opts) {
+  std::size_t rows = 0;
+  for (const auto& w : all) {
+    auto shared = std::make_shared<const planned_workload>(w);
+    for_each_type<List>::apply([&]<class R>() {
+      if (!wants_runtime(opts, R::name)) return;
+      for (const auto n : workload_worker_counts<R>(*shared, opts)) {
+        register_workload_row<R>(shared, n);
+        ++rows;
+      }
+    });
+  }
+  return rows;
+}
+
+// For --help: the default rows left out by the time budget, one line per workload x runtime.
+template <class List>
+std::string over_budget_help(const std::vector<planned_workload>& all) {
+  std::string text;
+  for (const auto& w : all) {
+    for_each_type<List>::apply([&]<class R>() {
+      const auto over = over_budget_workers<R>(w);
+      if (over.empty()) return;
+      char line[256];
+      std::string counts;
+      for (const auto& [n, s] : over) {
+        if (!counts.empty()) counts += ",";
+        counts += std::to_string(n);
+      }
+      std::snprintf(line, sizeof line, "  %s/%s/workers:%s (about %.0f s per run at %zu)\n",
+                    w.name.c_str(), std::string(R::name).c_str(), counts.c_str(),
+                    over.front().second, over.front().first);
+      text += line;
+    });
+  }
+  return text.empty() ? "  (none)\n" : text;
+}
+
+}  // namespace execbench::bench

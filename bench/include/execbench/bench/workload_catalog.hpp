@@ -1,0 +1,60 @@
+// The workloads execbench runs (presets or the user's files), planned once at start-up, and
+// which worker counts each runtime runs them at: rows that would take minutes by construction
+// stay out of the default set (estimate_iteration_s, row_budget_s).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "execbench/bench/command_line.hpp"
+#include "execbench/workloads/ideal.hpp"
+#include "execbench/workloads/plan.hpp"
+
+namespace execbench::bench {
+
+// One workload, planned: every row of it shares the plan (read-only while running).
+struct planned_workload {
+  std::string name;
+  std::shared_ptr<const workloads::plan> plan;
+  workloads::ideal_makespan ideal;  // on the machine's hardware threads: one ideal per workload,
+                                    // so that every runtime's efficiency is read against it
+  std::size_t work_tasks = 0;       // tasks that run the program (tree inner nodes excluded)
+  std::size_t index = 0;            // 1-based position, for the "(i/N)" progress line
+  std::size_t count = 0;            // how many workloads this run has
+};
+
+// The presets, or, when --workload was given, the user's files instead (in the order given).
+// Throws usage_error with the workloads library's one-line message (file, JSON path, problem).
+std::vector<planned_workload> load_workloads(const options& opts);
+
+// How a runtime spends its threads, for the duration estimate.
+enum class thread_model {
+  single_loop,   // loop: CPU steps and blocking calls run on the one loop thread
+  offload_loop,  // loop_offload: timers on the loop; CPU and blocking calls on a pool of N
+  async_pool,    // asio: timers and sockets suspend; CPU and blocking calls hold one of N threads
+  blocking,      // thread_per_task, thread_pool, tbb: every wait holds one of N threads
+};
+
+// A rough duration of one iteration (one whole workload run), in seconds, from the plan alone:
+// the largest of the ideal makespan, the CPU work over the cores the runtime can use, and the
+// time its threads are held (by waits, on the blocking runtimes; by blocking calls and CPU, on
+// the others) over its threads; plus a per-task cost (a thread start on thread_per_task).
+double estimate_iteration_s(const planned_workload& w, thread_model model, std::size_t workers,
+                            std::string_view runtime_name, unsigned cores);
+
+// Rows whose estimated iteration exceeds this stay out of the default set (an explicit
+// --workers brings them back): a row runs at least one iteration, and Google Benchmark a few,
+// so a 3 s budget keeps a row under ~10 s and the default suite within minutes.
+inline constexpr double row_budget_s = 3.0;
+
+// Default worker counts of the workload rows of a pool runtime; `loop` runs at 1 only.
+inline const std::vector<std::size_t> default_workload_workers = {1, 2, 4, 8, 16, 64};
+
+// The kernels' calibration (kernels::calibrate, measured here if not yet) as context keys:
+// calibration_spin_50us_error, calibration_ns_per_iteration_<kernel>, ...
+void add_calibration_to_report();
+
+}  // namespace execbench::bench

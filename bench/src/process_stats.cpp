@@ -1,0 +1,58 @@
+#include "execbench/bench/process_stats.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <string>
+
+namespace execbench::bench {
+
+process_sample sample_process() noexcept {
+  process_sample s;
+  timespec ts{};
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0) {
+    s.cpu_s = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  }
+  rusage ru{};
+  if (getrusage(RUSAGE_SELF, &ru) == 0) {
+    s.ctx_switches_vol = ru.ru_nvcsw;
+    s.ctx_switches_invol = ru.ru_nivcsw;
+  }
+  return s;
+}
+
+bool reset_peak_rss() noexcept {
+  std::ofstream clear_refs("/proc/self/clear_refs");
+  if (!clear_refs) return false;
+  clear_refs << "5";
+  clear_refs.flush();
+  return static_cast<bool>(clear_refs);
+}
+
+double peak_rss_mb() noexcept {
+  try {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("VmHWM:")) return std::stod(line.substr(6)) / 1024.0;  // kB
+    }
+  } catch (...) {
+  }
+  rusage ru{};
+  if (getrusage(RUSAGE_SELF, &ru) == 0) return static_cast<double>(ru.ru_maxrss) / 1024.0;
+  return 0;
+}
+
+double quantile_ns(std::vector<std::uint64_t>& values, double q) {
+  if (values.empty()) return 0;
+  const auto n = values.size();
+  auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(n)));
+  rank = std::clamp<std::size_t>(rank, 1, n) - 1;
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank),
+                   values.end());
+  return static_cast<double>(values[rank]);
+}
+
+}  // namespace execbench::bench

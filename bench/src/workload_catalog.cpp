@@ -1,0 +1,138 @@
+#include "execbench/bench/workload_catalog.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include <benchmark/benchmark.h>
+
+#include "execbench/workloads/kernels.hpp"
+#include "execbench/workloads/presets.hpp"
+#include "execbench/workloads/spec.hpp"
+
+namespace execbench::bench {
+namespace {
+
+namespace wl = execbench::workloads;
+
+unsigned machine_threads() {
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
+planned_workload plan_workload(const wl::workload_spec& spec) {
+  planned_workload w;
+  w.name = spec.name;
+  auto plan = std::make_shared<wl::plan>(wl::materialize(spec));
+  w.ideal = wl::compute_ideal_makespan(*plan, machine_threads());
+  w.work_tasks = static_cast<std::size_t>(std::count_if(plan->tasks().begin(), plan->tasks().end(),
+                                                        [](const auto& t) { return t.work; }));
+  w.plan = std::move(plan);
+  return w;
+}
+
+// Row names are <workload>/<runtime>/workers:<N>: a name with a slash would shift the fields.
+void check_row_name(const wl::workload_spec& spec) {
+  if (spec.name.find_first_of("/ \t\n") != std::string::npos) {
+    throw usage_error(spec.source + ": /name: \"" + spec.name +
+                      "\" cannot name benchmark rows (no '/' or spaces)");
+  }
+}
+
+}  // namespace
+
+std::vector<planned_workload> load_workloads(const options& opts) {
+  std::vector<wl::workload_spec> specs;
+  try {
+    if (opts.workloads.empty()) {
+      for (const auto& name : wl::preset_names()) specs.push_back(wl::load_preset(name));
+    } else {
+      for (const auto& file : opts.workloads) specs.push_back(wl::load_workload(file));
+    }
+  } catch (const wl::workload_error& e) {
+    throw usage_error(std::string("--workload: ") + e.what());
+  } catch (const std::exception& e) {  // e.g. the preset directory is missing
+    throw usage_error(std::string("workloads: ") + e.what());
+  }
+  std::vector<planned_workload> planned;
+  for (const auto& spec : specs) {
+    check_row_name(spec);
+    for (const auto& other : planned) {
+      if (other.name == spec.name) {
+        throw usage_error(spec.source + ": /name: \"" + spec.name +
+                          "\" is the name of another workload of this run");
+      }
+    }
+    planned.push_back(plan_workload(spec));
+  }
+  for (std::size_t i = 0; i < planned.size(); ++i) {
+    planned[i].index = i + 1;
+    planned[i].count = planned.size();
+  }
+  return planned;
+}
+
+double estimate_iteration_s(const planned_workload& w, thread_model model, std::size_t workers,
+                            std::string_view runtime_name, unsigned cores) {
+  const wl::plan& p = *w.plan;
+  // What holds a thread, summed over all tasks (µs). A tcp exchange also waits its loopback
+  // round trip, ~30 µs here, on top of the server's delay.
+  double cpu_us = 0, blocking_us = 0, all_us = 0;
+  for (const auto& t : p.tasks()) {
+    for (const auto& s : p.steps(t)) {
+      const double us = static_cast<double>(s.ns) / 1e3;
+      if (wl::is_cpu(s.op)) {
+        cpu_us += us;
+      } else if (s.op == wl::step_op::blocking) {
+        blocking_us += us;
+      } else if (s.op == wl::step_op::tcp) {
+        all_us += 30;
+      } else if (s.op == wl::step_op::disk) {
+        blocking_us += 20;  // a 64 KiB read from the page cache: not in task_duration_ns
+        all_us += 20;
+      }
+    }
+    all_us += static_cast<double>(wl::task_duration_ns(p, t)) / 1e3;
+  }
+  const double n = static_cast<double>(std::max<std::size_t>(workers, 1));
+  const double usable_cores = std::min(n, static_cast<double>(std::max(cores, 1U)));
+  double busy_us = w.ideal.value_us();
+  switch (model) {
+    case thread_model::single_loop:
+      busy_us = std::max(busy_us, cpu_us + blocking_us);
+      break;
+    case thread_model::offload_loop:
+    case thread_model::async_pool:
+      busy_us = std::max({busy_us, cpu_us / usable_cores, (cpu_us + blocking_us) / n});
+      break;
+    case thread_model::blocking:
+      busy_us = std::max({busy_us, cpu_us / usable_cores, all_us / n});
+      break;
+  }
+  // Per-task scheduling cost; a thread start (~40 µs here) per task on thread_per_task.
+  const double per_task_us = runtime_name == "thread_per_task" ? 40.0 : 2.0;
+  busy_us += static_cast<double>(p.tasks().size()) * per_task_us /
+             static_cast<double>(std::max(cores, 1U));
+  return busy_us / 1e6;
+}
+
+void add_calibration_to_report() {
+  const auto& c = wl::kernels::calibrate();
+  const auto fmt = [](double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return std::string(buf);
+  };
+  benchmark::AddCustomContext("calibration_spin_50us_error", fmt(c.spin_50us_error));
+  benchmark::AddCustomContext("calibration_spin_50us_measured_us", fmt(c.spin_50us_measured_us));
+  for (const auto k : {wl::cpu_kernel::spin, wl::cpu_kernel::compute, wl::cpu_kernel::memory,
+                       wl::cpu_kernel::hash}) {
+    benchmark::AddCustomContext("calibration_ns_per_iteration_" + std::string(wl::to_string(k)),
+                                fmt(c.ns_per_iteration[static_cast<std::size_t>(k)]));
+  }
+  benchmark::AddCustomContext("calibration_memory_buffer_bytes",
+                              std::to_string(c.memory_buffer_bytes));
+  benchmark::AddCustomContext("calibration_ms", fmt(c.calibration_ms));
+}
+
+}  // namespace execbench::bench

@@ -6,7 +6,9 @@
 #                   in ABSENT_ROWS.
 # MODE json:        --benchmark_out in JSON; it parses, has every key in CONTEXT_KEYS in its
 #                   context, at least one benchmark, no errored one, and every counter in
-#                   COUNTERS on each.
+#                   COUNTERS on each; with ROWS, every name in it (|-separated) is a benchmark.
+# MODE compare:     two runs with ARGS, then COMPARE (Google Benchmark's compare.py, run with
+#                   PYTHON) `benchmarks A.json B.json`: it must read both and exit 0.
 cmake_minimum_required(VERSION 3.25)
 
 string(REPLACE "|" ";" args "${ARGS}")
@@ -93,6 +95,38 @@ elseif(MODE STREQUAL "json")
         fail("${name} has no counter '${counter}'")
       endif()
     endforeach()
+  endforeach()
+
+  string(REPLACE "|" ";" rows "${ROWS}")
+  foreach(row IN LISTS rows)
+    string(FIND "${json}" "\"name\": \"${row}\"" at)
+    if(at EQUAL -1)
+      fail("row '${row}' is not in ${report}")
+    endif()
+  endforeach()
+
+elseif(MODE STREQUAL "compare")
+  foreach(side a b)
+    set(report_${side} "${WORK_DIR}/check_execbench_compare_${side}.json")
+    file(REMOVE "${report_${side}}")
+    execute_process(COMMAND ${EXECBENCH} ${args} --benchmark_out=${report_${side}}
+                            --benchmark_out_format=json
+                    RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 300)
+    if(NOT status EQUAL 0)
+      fail("exit status ${status}; stderr: ${err}")
+    endif()
+  endforeach()
+  execute_process(COMMAND ${PYTHON} ${COMPARE} benchmarks ${report_a} ${report_b}
+                  RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+  if(NOT status EQUAL 0)
+    fail("compare.py exit status ${status}; stdout: ${out}; stderr: ${err}")
+  endif()
+  string(REPLACE "|" ";" rows "${ROWS}")
+  foreach(row IN LISTS rows)
+    string(FIND "${out}" "${row}" at)
+    if(at EQUAL -1)
+      fail("compare.py did not compare '${row}':\n${out}")
+    endif()
   endforeach()
 
 else()

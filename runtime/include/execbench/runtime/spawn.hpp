@@ -243,8 +243,11 @@ join_handle<T> spawn(scheduler& s, task<T> t) {
 // ---- out-of-line pieces (header-only library) ----
 
 inline void detail::join_state_base::complete() noexcept {
-  sched().roots().remove(this);
+  // Done first, then out of the registry: graceful shutdown returns once the registry is empty,
+  // and by then every handle must report done. The registry outlives this call: a runtime stops
+  // the thread that runs it before it is destroyed.
   finish();
+  sched().roots().remove(this);
 }
 
 inline void detail::join_state_base::abandon() noexcept {

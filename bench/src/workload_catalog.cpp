@@ -109,15 +109,28 @@ double estimate_iteration_s(const planned_workload& w, thread_model model, std::
       busy_us = std::max({busy_us, cpu_us / usable_cores, all_us / n});
       break;
   }
-  // Per-task scheduling cost; a thread start (~40 µs here) per task on thread_per_task.
-  const double per_task_us = runtime_name == "thread_per_task" ? 40.0 : 2.0;
-  busy_us += static_cast<double>(p.tasks().size()) * per_task_us /
-             static_cast<double>(std::max(cores, 1U));
+  // Per-task scheduling cost, measured on a 2-core VM. thread_per_task starts (and joins) a
+  // thread per task, serially when few are allowed in flight: a whole task costs ~0.4 ms at 1
+  // worker without waits and ~2.5 ms with a timer wait (46,656-leaf trees: 17 s at 1 worker,
+  // 6 s at 2, 2 s at 4; 2,000 one-wait tasks: 7 s at 1), falling about as 1/N.
+  if (runtime_name == "thread_per_task") {
+    busy_us += static_cast<double>(w.work_tasks) * 2500.0 / n;
+  } else {
+    busy_us +=
+        static_cast<double>(p.tasks().size()) * 2.0 / static_cast<double>(std::max(cores, 1U));
+  }
   return busy_us / 1e6;
 }
 
 void add_calibration_to_report() {
   const auto& c = wl::kernels::calibrate();
+  // A busy machine during calibration skews every CPU step of every row: say so up front.
+  if (c.spin_50us_error > 0.05 || c.spin_50us_error < -0.05) {
+    std::fprintf(stderr,
+                 "execbench: warning: spin(50 us) took %.1f us right after calibrating (%+.0f%%): "
+                 "the machine is busy, CPU steps will be off by about as much\n",
+                 c.spin_50us_measured_us, c.spin_50us_error * 100);
+  }
   const auto fmt = [](double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.6g", v);

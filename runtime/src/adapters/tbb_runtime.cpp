@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <new>
 #include <thread>
@@ -66,6 +67,20 @@ tbb_runtime::tbb_runtime(std::size_t workers)
       parallelism_(oneapi::tbb::global_control::max_allowed_parallelism, workers_ + 1),
       arena_(static_cast<int>(workers_), 0) {
   arena_.initialize();
+  // TBB starts its workers lazily: make it start them now, not in the first timed run, by
+  // holding N tasks until all N run at once (or a generous while, if TBB gives fewer threads).
+  std::atomic<std::size_t> arrived{0}, left{0};
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (std::size_t i = 0; i < workers_; ++i) {
+    post([&]() noexcept {
+      arrived.fetch_add(1);
+      while (arrived.load() < workers_ && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+      }
+      left.fetch_add(1);
+    });
+  }
+  while (left.load() < workers_) std::this_thread::sleep_for(std::chrono::microseconds(100));
 }
 
 tbb_runtime::~tbb_runtime() {

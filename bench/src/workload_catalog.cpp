@@ -20,6 +20,8 @@ unsigned machine_threads() {
   return std::max(1U, std::thread::hardware_concurrency());
 }
 
+}  // namespace
+
 planned_workload plan_workload(const wl::workload_spec& spec) {
   planned_workload w;
   w.name = spec.name;
@@ -30,6 +32,8 @@ planned_workload plan_workload(const wl::workload_spec& spec) {
   w.plan = std::move(plan);
   return w;
 }
+
+namespace {
 
 // Row names are <workload>/<runtime>/workers:<N>: a name with a slash would shift the fields.
 void check_row_name(const wl::workload_spec& spec) {

@@ -12,6 +12,7 @@
 #include "execbench/bench/command_line.hpp"
 #include "execbench/workloads/ideal.hpp"
 #include "execbench/workloads/plan.hpp"
+#include "execbench/workloads/spec.hpp"
 
 namespace execbench::bench {
 
@@ -25,6 +26,9 @@ struct planned_workload {
   std::size_t index = 0;            // 1-based position, for the "(i/N)" progress line
   std::size_t count = 0;            // how many workloads this run has
 };
+
+// Plans one validated workload (the plan, its ideal on this machine's hardware threads).
+planned_workload plan_workload(const workloads::workload_spec& spec);
 
 // The presets, or, when --workload was given, the user's files instead (in the order given).
 // Throws usage_error with the workloads library's one-line message (file, JSON path, problem).

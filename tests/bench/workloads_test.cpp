@@ -1,0 +1,120 @@
+#include "execbench/bench/register_workloads.hpp"
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <gtest/gtest.h>
+
+#include "execbench/bench/watchdog.hpp"
+#include "execbench/bench/workload_catalog.hpp"
+#include "execbench/runtime/all_runtimes.hpp"
+#include "execbench/workloads/presets.hpp"
+#include "execbench/workloads/spec.hpp"
+
+namespace execbench::bench {
+namespace {
+
+namespace wl = execbench::workloads;
+
+class capturing_reporter : public benchmark::BenchmarkReporter {
+ public:
+  bool ReportContext(const Context&) override { return true; }
+  void ReportRuns(const std::vector<Run>& reported) override {
+    for (const auto& r : reported) runs[r.run_name.function_name] = r;
+  }
+  std::map<std::string, Run> runs;
+};
+
+planned_workload planned(std::string_view json) {
+  return plan_workload(wl::parse_workload_text(json, "test"));
+}
+
+// Four tasks that each wait 5 s: far longer than the test's stall limit.
+constexpr std::string_view stalling = R"({"name": "stalls", "graph": {"shape": "independent",
+  "tasks": 4}, "task": [{"io": "timer", "latency_us": 5000000}]})";
+constexpr std::string_view quick = R"({"name": "quick", "graph": {"shape": "independent",
+  "tasks": 20}, "release": {"concurrency": 4}, "task": [{"io": "timer", "latency_us": 200},
+  {"cpu": "spin", "us": 10}, {"lock": "l", "hold_us": 5}]})";
+
+class workload_rows : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    static const bool registered = [] {
+      std::vector<std::string> args = {"workloads_test", "--benchmark_min_time=0.01"};
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      int argc = static_cast<int>(argv.size());
+      benchmark::Initialize(&argc, argv.data());
+      const std::vector<planned_workload> all = {planned(stalling), planned(quick)};
+      options opts;
+      opts.workers = {1, 2};
+      register_workloads<rt::all_runtimes>(all, opts);
+      return true;
+    }();
+    (void)registered;
+  }
+  static std::map<std::string, benchmark::BenchmarkReporter::Run> run(const std::string& filter) {
+    capturing_reporter reporter;
+    benchmark::RunSpecifiedBenchmarks(&reporter, filter);
+    return reporter.runs;
+  }
+};
+
+TEST_F(workload_rows, report_every_counter_and_check_the_run) {
+  const auto runs = run("^quick/");
+  ASSERT_EQ(runs.size(), 11U);  // loop at 1; five pools at 1 and 2
+  for (const auto& [name, r] : runs) {
+    EXPECT_FALSE(r.error_occurred) << name << ": " << r.error_message;
+    for (const char* c : {"tasks_per_s", "lat_p50_us", "lat_p99_us", "lat_p999_us", "lat_max_us",
+                          "makespan_ms", "ideal_ms", "efficiency", "cpu_util", "wait_compute_ratio",
+                          "ctx_switches_vol", "ctx_switches_invol", "max_rss_mb", "workers"}) {
+      EXPECT_EQ(r.counters.count(c), 1U) << name << " lacks " << c;
+    }
+    EXPECT_GT(r.counters.at("efficiency").value, 0) << name;
+    EXPECT_LE(r.counters.at("lat_p50_us").value, r.counters.at("lat_max_us").value) << name;
+  }
+  EXPECT_EQ(runs.at("quick/loop/workers:1").counters.count("loop_lag_p99_us"), 1U);
+  EXPECT_EQ(runs.at("quick/thread_pool/workers:2").counters.count("loop_lag_p99_us"), 0U);
+  EXPECT_EQ(runs.at("quick/loop_offload/workers:2").counters.at("workers").value, 2);
+}
+
+// A row that stops making progress is cancelled by the watchdog and reported as an error; the
+// tasks still running when the run is abandoned must not outlive what they use (run under
+// ASan to see it), and the next rows run.
+TEST_F(workload_rows, a_stalled_row_is_an_error_and_the_suite_goes_on) {
+  set_stall_limit(std::chrono::milliseconds(600));
+  const auto runs = run("^stalls/(loop)?(thread_pool)?(asio)?/workers:1/");
+  set_stall_limit(std::chrono::seconds(60));
+  ASSERT_EQ(runs.size(), 3U);
+  for (const auto& [name, r] : runs) {
+    EXPECT_TRUE(r.error_occurred) << name;
+    EXPECT_NE(r.error_message.find("made no progress"), std::string::npos) << r.error_message;
+  }
+  const auto after = run("^quick/thread_pool/workers:1/");
+  ASSERT_EQ(after.size(), 1U);
+  EXPECT_FALSE(after.begin()->second.error_occurred);
+}
+
+TEST(workload_worker_counts, leave_out_rows_that_take_minutes_unless_asked) {
+  const auto sleep_fanout = plan_workload(wl::load_preset("sleep_fanout"));
+  // 10,000 waits of 10 ms on one blocking worker: 100 s.
+  EXPECT_GT(estimate_iteration_s(sleep_fanout, thread_model::blocking, 1, "thread_pool", 2), 50);
+  EXPECT_LT(estimate_iteration_s(sleep_fanout, thread_model::single_loop, 1, "loop", 2), 1);
+  const options defaults;
+  const auto pool = workload_worker_counts<rt::thread_pool_runtime>(sleep_fanout, defaults);
+  EXPECT_EQ(pool, (std::vector<std::size_t>{64}));
+  EXPECT_EQ(workload_worker_counts<rt::loop_runtime>(sleep_fanout, defaults),
+            (std::vector<std::size_t>{1}));
+  options listed;
+  listed.workers = {1, 2};
+  EXPECT_EQ(workload_worker_counts<rt::thread_pool_runtime>(sleep_fanout, listed),
+            (std::vector<std::size_t>{1, 2}));
+  listed.workers = {2};
+  EXPECT_TRUE(workload_worker_counts<rt::loop_runtime>(sleep_fanout, listed).empty());
+}
+
+}  // namespace
+}  // namespace execbench::bench

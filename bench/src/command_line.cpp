@@ -122,7 +122,7 @@ execbench's own flags:
                        workers (default: 64), since each sleep holds a thread, and no
                        timers_100k; thread_per_task has no post_* rows (a thread per post).
   --workload=FILE      a workload description (JSON, see workloads/README.md) to run INSTEAD
-                       of the presets; repeat it for several files. A file that cannot be run
+                       of the presets and the primitives; repeat it for several files. A file that cannot be run
                        (syntax, unknown key, wrong type, value out of range) is one line on
                        stderr naming the file and the JSON path, exit status 2, nothing run.
 

@@ -1,5 +1,6 @@
 #include "execbench/bench/process_stats.hpp"
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -25,6 +26,9 @@ process_sample sample_process() noexcept {
 }
 
 bool reset_peak_rss() noexcept {
+  // Hand memory that earlier rows freed back to the kernel first (glibc keeps it, in an arena
+  // per thread): otherwise it stays resident and every later row's peak starts above it.
+  malloc_trim(0);
   std::ofstream clear_refs("/proc/self/clear_refs");
   if (!clear_refs) return false;
   clear_refs << "5";

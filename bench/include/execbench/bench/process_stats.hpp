@@ -16,9 +16,10 @@ struct process_sample {
 
 process_sample sample_process() noexcept;
 
-// Resets the kernel's peak-RSS mark to the current RSS (writes "5" to /proc/self/clear_refs,
-// Linux >= 4.0), so that the next peak_rss_mb() is this row's peak rather than the process's
-// so far. False when that is not possible (the peak then includes earlier rows).
+// Returns freed heap memory to the kernel (malloc_trim), then resets the kernel's peak-RSS mark
+// to the current RSS (writes "5" to /proc/self/clear_refs, Linux >= 4.0), so that the next
+// peak_rss_mb() is this row's peak rather than the process's so far. False when that is not
+// possible (the peak then includes earlier rows).
 bool reset_peak_rss() noexcept;
 
 // VmHWM from /proc/self/status in MiB (getrusage's ru_maxrss, which clear_refs does not reset

@@ -50,7 +50,7 @@ struct runtime_traits {
 };
 template <>
 struct runtime_traits<execbench::rt::thread_per_task_runtime> {
-  static constexpr std::size_t posts = 20'000;
+  static constexpr std::size_t posts = 8'000;
   static constexpr bool timers_in_start_order = true;
 };
 template <>

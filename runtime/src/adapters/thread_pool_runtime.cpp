@@ -24,7 +24,7 @@ thread_pool_runtime::~thread_pool_runtime() {
   roots().destroy_all();
 }
 
-void thread_pool_runtime::push(detail::work_item w) noexcept {
+void thread_pool_runtime::submit(detail::work_item w) noexcept {
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -15,7 +15,7 @@
 #include <utility>
 
 #include "execbench/runtime/adapter_support.hpp"
-#include "execbench/runtime/blocking_waits.hpp"
+#include "execbench/runtime/blocking_runtime.hpp"
 #include "execbench/runtime/runtime.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"
@@ -33,7 +33,7 @@ struct thread_yield {
   void await_resume() const noexcept {}
 };
 
-class thread_per_task_runtime final : public scheduler {
+class thread_per_task_runtime final : public blocking_runtime<thread_per_task_runtime> {
  public:
   static constexpr std::string_view name = "thread_per_task";
 
@@ -47,40 +47,11 @@ class thread_per_task_runtime final : public scheduler {
 
   std::size_t workers() const noexcept { return limit_; }
 
-  void schedule(std::coroutine_handle<> h) noexcept override {
-    submit(detail::work_item::resume(h));
-  }
-
-  template <class F>
-  void post(F&& f) {
-    submit(detail::work_item::call(std::forward<F>(f)));
-  }
-
-  // From a thread that is not one of this runtime's.
-  template <class T>
-  T run(task<T> t) {
-    return spawn(*this, std::move(t)).get();
-  }
-
-  auto sleep(std::chrono::nanoseconds d) const noexcept {
-    return detail::blocking_sleep(std::chrono::steady_clock::now() + d);
-  }
+  // With a thread per task the OS is the scheduler: a yield keeps the thread.
   thread_yield yield() const noexcept { return {}; }
-  auto readable(int fd) noexcept { return detail::blocking_fd_wait(wake_fds_, fd, POLLIN); }
-  auto writable(int fd) noexcept { return detail::blocking_fd_wait(wake_fds_, fd, POLLOUT); }
-  template <class F>
-  auto cpu(F&& fn) const {
-    return detail::inline_call{std::forward<F>(fn)};
-  }
-  template <class F>
-  auto blocking(F&& fn) const {
-    return detail::inline_call{std::forward<F>(fn)};
-  }
-
-  void shutdown() noexcept { detail::cancel_and_drain(*this); }
 
  private:
-  detail::wake_fd_pool wake_fds_;  // before the threads: they use it until they end
+  friend class blocking_runtime<thread_per_task_runtime>;
   using thread_list = std::list<std::thread>;
 
   void submit(detail::work_item w) noexcept;

@@ -13,14 +13,14 @@
 #include <vector>
 
 #include "execbench/runtime/adapter_support.hpp"
-#include "execbench/runtime/blocking_waits.hpp"
+#include "execbench/runtime/blocking_runtime.hpp"
 #include "execbench/runtime/runtime.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"
 
 namespace execbench::rt {
 
-class thread_pool_runtime final : public scheduler {
+class thread_pool_runtime final : public blocking_runtime<thread_pool_runtime> {
  public:
   static constexpr std::string_view name = "thread_pool";
 
@@ -33,39 +33,9 @@ class thread_pool_runtime final : public scheduler {
 
   std::size_t workers() const noexcept { return threads_.size(); }
 
-  void schedule(std::coroutine_handle<> h) noexcept override { push(detail::work_item::resume(h)); }
-
-  template <class F>
-  void post(F&& f) {
-    push(detail::work_item::call(std::forward<F>(f)));
-  }
-
-  // From a thread that is not one of this runtime's workers.
-  template <class T>
-  T run(task<T> t) {
-    return spawn(*this, std::move(t)).get();
-  }
-
-  auto sleep(std::chrono::nanoseconds d) const noexcept {
-    return detail::blocking_sleep(std::chrono::steady_clock::now() + d);
-  }
-  detail::reschedule yield() noexcept { return {this}; }
-  auto readable(int fd) noexcept { return detail::blocking_fd_wait(wake_fds_, fd, POLLIN); }
-  auto writable(int fd) noexcept { return detail::blocking_fd_wait(wake_fds_, fd, POLLOUT); }
-  template <class F>
-  auto cpu(F&& fn) const {
-    return detail::inline_call{std::forward<F>(fn)};
-  }
-  template <class F>
-  auto blocking(F&& fn) const {
-    return detail::inline_call{std::forward<F>(fn)};
-  }
-
-  void shutdown() noexcept { detail::cancel_and_drain(*this); }
-
  private:
-  detail::wake_fd_pool wake_fds_;  // before the threads: they use it until they end
-  void push(detail::work_item w) noexcept;
+  friend class blocking_runtime<thread_pool_runtime>;
+  void submit(detail::work_item w) noexcept;
   void worker_loop() noexcept;
 
   std::mutex mutex_;

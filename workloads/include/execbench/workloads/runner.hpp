@@ -10,6 +10,12 @@
 // Latency per work task (run_state::release_ns / finish_ns): from its release (closed loop:
 // when it got its slot; unlimited: when its dependencies were done; open loop: its scheduled
 // arrival, whenever the runtime got to it) to the end of its last step.
+//
+// Cancellation (a watchdog's roots().cancel_all()): run_plan ends at once with the
+// cancellation; no further task is started, and the tasks already running end later, on their
+// own. What they share lives outside run_plan's frame (each holds a reference count on it), so
+// they never touch a destroyed frame; run_state and plan_dispatch belong to the caller, who
+// keeps them until the runtime has no task left (destroying the runtime drains it).
 #pragma once
 
 #include <atomic>
@@ -35,7 +41,10 @@ namespace execbench::workloads {
 namespace runner_detail {
 
 template <class R>
-struct run_shared {
+struct run_shared : std::enable_shared_from_this<run_shared<R>> {
+  run_shared(R& r_, run_state& s, plan_dispatch& d, std::chrono::steady_clock::time_point t0)
+      : r(r_), state(s), dispatch(d), start(t0) {}
+
   R& r;
   run_state& state;
   plan_dispatch& dispatch;
@@ -43,6 +52,7 @@ struct run_shared {
   rt::event all_done;
   std::mutex error_mutex;
   std::exception_ptr first_error;
+  std::atomic<bool> stopping{false};  // the run was cancelled: start no more tasks
 
   std::uint64_t now_ns() const noexcept {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -79,8 +89,10 @@ void on_complete(run_shared<R>& run, std::uint32_t i) {
   if (run.dispatch.complete_one()) run.all_done.set();
 }
 
+// Holds `keep` (its run's shared state) until it ends, which may be after run_plan has.
 template <class R>
-rt::task<void> work_task(run_shared<R>& run, std::uint32_t i) {
+rt::task<void> work_task(std::shared_ptr<run_shared<R>> keep, std::uint32_t i) {
+  run_shared<R>& run = *keep;
   try {
     co_await run_task(run.r, run.state, i);
   } catch (...) {
@@ -93,11 +105,12 @@ rt::task<void> work_task(run_shared<R>& run, std::uint32_t i) {
 
 template <class R>
 void start_task(run_shared<R>& run, std::uint32_t i) {
+  if (run.stopping.load(std::memory_order_acquire)) return;
   const planned_task& t = run.state.the_plan().tasks()[i];
   const auto& release = run.state.the_plan().groups()[t.group].release;
   run.state.set_release(i, release.mode == release_mode::open ? t.arrival_ns : run.now_ns());
   // The handle is dropped: completion is tracked by the dispatch, errors by work_task.
-  (void)rt::spawn(run.r, work_task(run, i));
+  (void)rt::spawn(run.r, work_task(run.shared_from_this(), i));
 }
 
 template <class R>
@@ -115,23 +128,33 @@ rt::task<void> run_plan(R& r, run_state& state, plan_dispatch& dispatch) {
   using namespace runner_detail;
   state.reset();
   dispatch.reset();
-  run_shared<R> run{r, state, dispatch, std::chrono::steady_clock::now()};
+  const auto shared =
+      std::make_shared<run_shared<R>>(r, state, dispatch, std::chrono::steady_clock::now());
+  run_shared<R>& run = *shared;
   const plan& p = state.the_plan();
 
   // The load generator: every open-loop group's arrivals, merged in time order. (A thread per
   // run: its start, tens of microseconds, is inside the measured run.)
   std::thread arrivals;
   if (!dispatch.arrival_order().empty()) {
-    arrivals = std::thread([&run, &p] {
-      for (std::uint32_t i : run.dispatch.arrival_order()) {
-        std::this_thread::sleep_until(run.start +
+    arrivals = std::thread([shared, &p] {
+      for (std::uint32_t i : shared->dispatch.arrival_order()) {
+        std::this_thread::sleep_until(shared->start +
                                       std::chrono::nanoseconds(p.tasks()[i].arrival_ns));
-        if (run.dispatch.satisfy(i)) ready(run, i);
+        if (shared->stopping.load(std::memory_order_acquire)) return;
+        if (shared->dispatch.satisfy(i)) ready(*shared, i);
       }
     });
   }
   for (std::uint32_t i : dispatch.initially_ready()) ready(run, i);
-  co_await run.all_done.wait();
+  try {
+    co_await run.all_done.wait();
+  } catch (...) {
+    // Cancelled: stop starting tasks; those running hold `shared` until they end.
+    run.stopping.store(true, std::memory_order_release);
+    if (arrivals.joinable()) arrivals.join();
+    throw;
+  }
   state.set_makespan(run.now_ns());
   if (arrivals.joinable()) arrivals.join();
   if (run.first_error) std::rethrow_exception(run.first_error);

@@ -128,20 +128,30 @@ calibration do_calibrate() {
   c.memory_buffer_bytes = b.count * sizeof(std::uint64_t);
   (void)hash_table();
 
-  for (auto k : {cpu_kernel::spin, cpu_kernel::compute, cpu_kernel::memory, cpu_kernel::hash})
-    c.ns_per_iteration[static_cast<int>(k)] = measure_kernel(k);
+  // On a shared machine one measurement can be disturbed (another process takes the core, the
+  // host steals time): measure again, up to five times, until spin(50 µs) checks within 5%, and
+  // keep the attempt that checked best.
+  calibration best;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    calibration t = c;
+    for (auto k : {cpu_kernel::spin, cpu_kernel::compute, cpu_kernel::memory, cpu_kernel::hash})
+      t.ns_per_iteration[static_cast<int>(k)] = measure_kernel(k);
 
-  // The accuracy of the result: spin(50 µs), the same low quantile of repeated runs.
-  const std::uint64_t n50 = iterations_for(cpu_kernel::spin, std::chrono::microseconds(50), c);
-  std::vector<double> runs;
-  for (int i = 0; i < 101; ++i) {
-    auto t0 = clock_type::now();
-    do_not_optimize(spin(n50));
-    runs.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+    // The accuracy of the result: spin(50 µs), the same low quantile of repeated runs.
+    const std::uint64_t n50 = iterations_for(cpu_kernel::spin, std::chrono::microseconds(50), t);
+    std::vector<double> runs;
+    for (int i = 0; i < 101; ++i) {
+      auto t0 = clock_type::now();
+      do_not_optimize(spin(n50));
+      runs.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+    }
+    std::nth_element(runs.begin(), runs.begin() + 20, runs.end());
+    t.spin_50us_measured_us = runs[20];
+    t.spin_50us_error = t.spin_50us_measured_us / 50.0 - 1.0;
+    if (attempt == 0 || std::abs(t.spin_50us_error) < std::abs(best.spin_50us_error)) best = t;
+    if (std::abs(best.spin_50us_error) <= 0.05) break;
   }
-  std::nth_element(runs.begin(), runs.begin() + 20, runs.end());
-  c.spin_50us_measured_us = runs[20];
-  c.spin_50us_error = c.spin_50us_measured_us / 50.0 - 1.0;
+  c = best;
   c.calibration_ms = std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
   return c;
 }

@@ -68,6 +68,8 @@ options take_options(int& argc, char** argv) {
       opts.workers = parse_worker_list(*w);
     } else if (const auto f = flag_value(arg, "workload")) {
       opts.workloads.emplace_back(*f);
+    } else if (arg == "--tune") {
+      opts.tune = true;
     } else {
       argv[kept++] = argv[i];
     }
@@ -122,9 +124,17 @@ execbench's own flags:
                        workers (default: 64), since each sleep holds a thread, and no
                        timers_100k; thread_per_task has no post_* rows (a thread per post).
   --workload=FILE      a workload description (JSON, see workloads/README.md) to run INSTEAD
-                       of the presets and the primitives; repeat it for several files. A file that cannot be run
-                       (syntax, unknown key, wrong type, value out of range) is one line on
-                       stderr naming the file and the JSON path, exit status 2, nothing run.
+                       of the presets and the primitives; repeat it for several files. A file
+                       that cannot be run (syntax, unknown key, wrong type, value out of range)
+                       is one line on stderr naming the file and the JSON path, exit status 2,
+                       nothing run.
+  --tune               a worker-count sweep of the workload rows, for `execbench-report tune`:
+                       the pools at 1,2,3,4,6,8,12,16,24,32,48,64,96,128,192,256 workers
+                       (within the 3 s budget; --workers overrides), no primitives, each point
+                       repeated at least 3 times (--benchmark_repetitions=3 unless given), and a
+                       progress line per point on stderr with the time left. Narrow it with
+                       --benchmark_filter, --runtimes or --workload, and write the sweep with
+                       --benchmark_out=SWEEP.json --benchmark_out_format=json.
 
 Workload rows: each iteration runs the whole workload once; set-up (runtime threads, loopback
 server, disk file, calibration, plan) is outside the timed region. Counters: tasks_per_s,

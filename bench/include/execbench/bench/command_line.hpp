@@ -22,6 +22,7 @@ struct options {
   std::vector<std::string> runtimes;   // --runtimes=a,b; empty: every runtime
   std::vector<std::size_t> workers;    // --workers=1,2,4; empty: each suite's defaults
   std::vector<std::string> workloads;  // --workload=FILE, repeatable; empty: the presets
+  bool tune = false;                   // --tune: a worker-count sweep of the workload rows
 };
 
 // Parses execbench's flags and removes them from argv (argc shrinks to match); every other

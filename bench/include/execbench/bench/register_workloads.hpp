@@ -52,11 +52,13 @@ struct workload_row {
 // The default worker counts of runtime R for workload w whose estimated iteration exceeds
 // row_budget_s, with that estimate: they are left out unless --workers names them.
 template <rt::runtime R>
-std::vector<std::pair<std::size_t, double>> over_budget_workers(const planned_workload& w) {
+std::vector<std::pair<std::size_t, double>> over_budget_workers(
+    const planned_workload& w,
+    const std::vector<std::size_t>& pool_defaults = default_workload_workers) {
   std::vector<std::pair<std::size_t, double>> over;
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   const std::vector<std::size_t> defaults =
-      has_one_thread<R> ? std::vector<std::size_t>{1} : default_workload_workers;
+      has_one_thread<R> ? std::vector<std::size_t>{1} : pool_defaults;
   for (const auto n : defaults) {
     const double s = estimate_iteration_s(w, thread_model_of<R>(), n, R::name, cores);
     if (s > row_budget_s) over.emplace_back(n, s);
@@ -79,8 +81,9 @@ std::vector<std::size_t> workload_worker_counts(const planned_workload& w, const
   }
   if (!opts.workers.empty()) return opts.workers;
   std::vector<std::size_t> counts;
-  const auto over = over_budget_workers<R>(w);
-  for (const auto n : default_workload_workers) {
+  const auto& defaults = opts.tune ? tune_workload_workers : default_workload_workers;
+  const auto over = over_budget_workers<R>(w, defaults);
+  for (const auto n : defaults) {
     const bool too_long = std::find_if(over.begin(), over.end(),
                                        [n](const auto& o) { return o.first == n; }) != over.end();
     if (!too_long) counts.push_back(n);
@@ -197,10 +200,18 @@ void run_workload(benchmark::State& state, const workload_row& row) {
   c["workers"] = static_cast<double>(r.workers());
 }
 
+// The full names of the workload rows registered so far, as Google Benchmark matches them
+// against --benchmark_filter (for --tune's progress line, which counts the points to run).
+inline std::vector<std::string>& registered_workload_rows() {
+  static std::vector<std::string> names;
+  return names;
+}
+
 template <rt::runtime R>
 void register_workload_row(std::shared_ptr<const planned_workload> w, std::size_t workers) {
   workload_row row{w->name + "/" + std::string(R::name) + "/workers:" + std::to_string(workers),
                    workers, std::move(w)};
+  registered_workload_rows().push_back(row.name + "/process_time/real_time");
   benchmark::RegisterBenchmark(row.name.c_str(),
                                [row](benchmark::State& state) { run_workload<R>(state, row); })
       ->UseRealTime()

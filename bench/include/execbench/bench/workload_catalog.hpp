@@ -57,6 +57,9 @@ inline constexpr double row_budget_s = 3.0;
 
 // Default worker counts of the workload rows of a pool runtime; `loop` runs at 1 only.
 inline const std::vector<std::size_t> default_workload_workers = {1, 2, 4, 8, 16, 64};
+// --tune's sweep: I/O-bound work needs far more workers than there are cores.
+inline const std::vector<std::size_t> tune_workload_workers = {1,  2,  3,  4,  6,  8,   12,  16,
+                                                               24, 32, 48, 64, 96, 128, 192, 256};
 
 // The kernels' calibration (kernels::calibrate, measured here if not yet) as context keys:
 // calibration_spin_50us_error, calibration_ns_per_iteration_<kernel>, ...

@@ -52,11 +52,13 @@ double measure_ns_per_iteration(cpu_kernel k);
 // Iterations of kernel k that take `work` on this machine (at least 1).
 std::uint64_t iterations_for(cpu_kernel k, std::chrono::nanoseconds work, const calibration& c);
 
-std::uint64_t spin(std::uint64_t iterations) noexcept;
-std::uint64_t compute(std::uint64_t iterations, std::uint64_t seed) noexcept;
+// The kernels are never inlined, so that calibration and every workload run the same machine
+// code: an inlined copy is aligned differently, and a tight loop's speed depends on that.
+[[gnu::noinline]] std::uint64_t spin(std::uint64_t iterations) noexcept;
+[[gnu::noinline]] std::uint64_t compute(std::uint64_t iterations, std::uint64_t seed) noexcept;
 // Needs calibrate() to have run (it owns the buffer).
-std::uint64_t memory(std::uint64_t iterations, std::uint64_t start) noexcept;
-std::uint64_t hash(std::uint64_t iterations, std::uint64_t seed) noexcept;
+[[gnu::noinline]] std::uint64_t memory(std::uint64_t iterations, std::uint64_t start) noexcept;
+[[gnu::noinline]] std::uint64_t hash(std::uint64_t iterations, std::uint64_t seed) noexcept;
 
 // Run kernel k for `iterations` with `input`.
 std::uint64_t run(cpu_kernel k, std::uint64_t iterations, std::uint64_t input) noexcept;

@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 #include <gtest/gtest.h>
 
+#include "capture_runs.hpp"
 #include "execbench/bench/watchdog.hpp"
 #include "toy_runtime.hpp"
 
@@ -26,27 +27,11 @@ using toy_named_loop_runtime = basic_toy_runtime<toy_fault::none, "loop">;
 using toy_loses_posts = basic_toy_runtime<toy_fault::loses_posts, "toy_loses_posts">;
 using toy_wakes_early = basic_toy_runtime<toy_fault::wakes_early, "toy_wakes_early">;
 
-// Everything Google Benchmark reports, by row name without the suffixes Google Benchmark adds
-// (/process_time/real_time).
-class capturing_reporter : public benchmark::BenchmarkReporter {
- public:
-  bool ReportContext(const Context&) override { return true; }
-  void ReportRuns(const std::vector<Run>& reported) override {
-    for (const auto& r : reported) runs[r.run_name.function_name] = r;
-  }
-  std::map<std::string, Run> runs;
-};
-
 class primitives : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     static const bool registered = [] {
-      // One iteration or a few per row.
-      std::vector<std::string> args = {"primitives_test", "--benchmark_min_time=0.01"};
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      int argc = static_cast<int>(argv.size());
-      benchmark::Initialize(&argc, argv.data());
+      testing::initialize_quick_benchmarks("primitives_test");
       options opts;
       register_primitives<type_list<toy_runtime, toy_loses_posts, toy_wakes_early>>(opts);
       return true;
@@ -55,9 +40,7 @@ class primitives : public ::testing::Test {
   }
 
   static std::map<std::string, benchmark::BenchmarkReporter::Run> run(const std::string& filter) {
-    capturing_reporter reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter, filter);
-    return reporter.runs;
+    return testing::run_captured(filter);
   }
 };
 

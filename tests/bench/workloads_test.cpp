@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 #include <gtest/gtest.h>
 
+#include "capture_runs.hpp"
 #include "execbench/bench/watchdog.hpp"
 #include "execbench/bench/workload_catalog.hpp"
 #include "execbench/runtime/all_runtimes.hpp"
@@ -18,15 +19,6 @@ namespace execbench::bench {
 namespace {
 
 namespace wl = execbench::workloads;
-
-class capturing_reporter : public benchmark::BenchmarkReporter {
- public:
-  bool ReportContext(const Context&) override { return true; }
-  void ReportRuns(const std::vector<Run>& reported) override {
-    for (const auto& r : reported) runs[r.run_name.function_name] = r;
-  }
-  std::map<std::string, Run> runs;
-};
 
 planned_workload planned(std::string_view json) {
   return plan_workload(wl::parse_workload_text(json, "test"));
@@ -43,11 +35,7 @@ class workload_rows : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     static const bool registered = [] {
-      std::vector<std::string> args = {"workloads_test", "--benchmark_min_time=0.01"};
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      int argc = static_cast<int>(argv.size());
-      benchmark::Initialize(&argc, argv.data());
+      testing::initialize_quick_benchmarks("workloads_test");
       const std::vector<planned_workload> all = {planned(stalling), planned(quick)};
       options opts;
       opts.workers = {1, 2};
@@ -57,9 +45,7 @@ class workload_rows : public ::testing::Test {
     (void)registered;
   }
   static std::map<std::string, benchmark::BenchmarkReporter::Run> run(const std::string& filter) {
-    capturing_reporter reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter, filter);
-    return reporter.runs;
+    return testing::run_captured(filter);
   }
 };
 

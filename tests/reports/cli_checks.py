@@ -6,25 +6,16 @@ Usage: cli_checks.py EXECBENCH_REPORT DATA_DIR WORK_DIR"""
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 
-binary, data, work = (os.path.abspath(a) for a in sys.argv[1:4])
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-failures = []
+from checks_common import arguments, check, finish
+
+binary, data, work = arguments(3)
 
 
 def run(*args):
     # From data/ so that the file names printed are the relative ones of the golden files.
     return subprocess.run([binary, *args], cwd=data, capture_output=True, text=True)
-
-
-def check(condition, what):
-    print(("ok    " if condition else "FAIL  ") + what)
-    if not condition:
-        failures.append(what)
 
 
 def one_line_error(result, what, expected_in_message):
@@ -102,5 +93,4 @@ result = run("compare", "--help")
 check(result.returncode == 0 and "--base" in result.stdout and "Hodges-Lehmann" in result.stdout,
       "compare --help documents pooling and statistics")
 
-print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish()

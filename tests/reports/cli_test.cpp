@@ -2,23 +2,18 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
+#include <string>
+#include <vector>
+
+#include "reports_test_support.hpp"
 
 namespace execbench::reports {
 namespace {
 
 const std::string data_dir = EXECBENCH_REPORTS_DATA_DIR;
 
-struct run_result {
-  int status;
-  std::string out, err;
-};
-
-run_result run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int status = run_cli(args, out, err, false);
-  return {status, out.str(), err.str()};
-}
+using test_support::run;
+using test_support::run_result;
 
 TEST(run_cli, fail_on_regression_exit_status) {
   const std::string base = data_dir + "/base.json", next = data_dir + "/new.json";

@@ -3,10 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <random>
-#include <sstream>
+
+#include "reports_test_support.hpp"
 
 namespace execbench::reports {
 namespace {
@@ -167,18 +166,7 @@ TEST(compare_reports, nothing_in_common_is_bad_input) {
 }
 
 // The Markdown output, against a golden file (EXECBENCH_UPDATE_GOLDEN=1 rewrites it).
-void expect_golden(const std::string& actual, const std::string& golden_name) {
-  const std::string path = data_dir + "/" + golden_name;
-  if (std::getenv("EXECBENCH_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path, std::ios::binary) << actual;
-    GTEST_SKIP() << "rewrote " << path;
-  }
-  std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in) << path;
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(actual, expected.str()) << "differs from " << path;
-}
+using test_support::expect_golden;
 
 TEST(render_comparison, markdown_golden) {
   report base = read_report(data_dir + "/base.json");

@@ -5,20 +5,11 @@
 Usage: plot_checks.py PLOT_PY EXECBENCH_REPORT DATA_DIR WORK_DIR"""
 
 import os
-import shutil
 import subprocess
-import sys
 
-plot, binary, data, work = (os.path.abspath(a) for a in sys.argv[1:5])
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-failures = []
+from checks_common import arguments, check, finish
 
-
-def check(condition, what):
-    print(("ok    " if condition else "FAIL  ") + what)
-    if not condition:
-        failures.append(what)
+plot, binary, data, work = arguments(4)
 
 
 def run(*args):
@@ -85,5 +76,4 @@ check(result.returncode == 0 and all(c in result.stdout for c in ("runtimes", "s
                                                                   "compare", "html")),
       "--help lists every command")
 
-print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish()

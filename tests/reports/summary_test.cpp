@@ -4,9 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
+
+#include "reports_test_support.hpp"
 
 namespace execbench::reports {
 namespace {
@@ -56,16 +55,7 @@ TEST(summarise, ranks_runtimes_by_throughput) {
 TEST(render_summary, markdown_golden) {
   const std::string actual =
       render_summary(summarise(read_report(data_dir + "/report.json")), "report.json", true);
-  const std::string path = data_dir + "/golden_summary.md";
-  if (std::getenv("EXECBENCH_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(path, std::ios::binary) << actual;
-    GTEST_SKIP() << "rewrote " << path;
-  }
-  std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in) << path;
-  std::stringstream expected;
-  expected << in.rdbuf();
-  EXPECT_EQ(actual, expected.str());
+  test_support::expect_golden(actual, "golden_summary.md");
 }
 
 }  // namespace

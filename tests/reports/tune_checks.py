@@ -7,20 +7,11 @@ Usage: tune_checks.py EXECBENCH_REPORT PLOT_PY DATA_DIR WORK_DIR"""
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 
-binary, plot, data, work = (os.path.abspath(a) for a in sys.argv[1:5])
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-failures = []
+from checks_common import arguments, check, finish
 
-
-def check(condition, what):
-    print(("ok    " if condition else "FAIL  ") + what)
-    if not condition:
-        failures.append(what)
+binary, plot, data, work = arguments(4)
 
 
 def tune(*args):
@@ -108,5 +99,4 @@ with open(os.path.join(out, "tune.png"), "rb") as f:
 with open(os.path.join(out, "tune.svg")) as f:
     check("<svg" in f.read(), "plot.py tune: tune.svg is an SVG")
 
-print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish()

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <functional>
 #include <random>
-#include <sstream>
 
 #include "execbench/reports/cli.hpp"
 #include "execbench/reports/usl_fit.hpp"
+#include "reports_test_support.hpp"
 
 namespace execbench::reports {
 namespace {
@@ -263,16 +263,8 @@ TEST(render_tuning, json_n_star_is_null_without_coherency_cost) {
   EXPECT_NE(render_tuning(t, tune_format::console).find("N* none"), std::string::npos);
 }
 
-struct run_result {
-  int status;
-  std::string out, err;
-};
-
-run_result run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  const int status = run_cli(args, out, err, false);
-  return {status, out.str(), err.str()};
-}
+using test_support::run;
+using test_support::run_result;
 
 TEST(run_cli, tune) {
   const std::string sweep = data_dir + "/sweep.json";

@@ -84,6 +84,11 @@ class basic_toy_runtime final : public rt::scheduler {
     void await_resume() const noexcept {}
   };
   blocking_wait sleep(std::chrono::nanoseconds d) const noexcept { return {d}; }
+  blocking_wait sleep_until(std::chrono::steady_clock::time_point t) const noexcept {
+    return {
+        std::max(std::chrono::nanoseconds(0), std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                  t - std::chrono::steady_clock::now()))};
+  }
 
   struct requeue {
     basic_toy_runtime* self;

@@ -353,6 +353,24 @@ TYPED_TEST(runtime_suite, timers_never_fire_early) {
   EXPECT_EQ(early.load(), 0);
 }
 
+TYPED_TEST(runtime_suite, sleep_until_never_resumes_before_its_time_and_a_past_time_resumes) {
+  watchdog wd("sleep_until_never_resumes_before_its_time_and_a_past_time_resumes");
+  TypeParam rt(workers);
+  auto main = [](TypeParam& r) -> task<int> {
+    int early = 0;
+    for (int i = 0; i < 20; ++i) {
+      const auto until = clock_type::now() + std::chrono::microseconds(1000 + 250 * (i % 4));
+      co_await r.sleep_until(until);
+      if (clock_type::now() < until) ++early;
+    }
+    // A time already past resumes (at once or in the next round), never hangs.
+    co_await r.sleep_until(clock_type::now() - std::chrono::seconds(1));
+    co_await r.sleep_until(clock_type::time_point{});
+    co_return early;
+  };
+  EXPECT_EQ(rt.run(main(rt)), 0);
+}
+
 TYPED_TEST(runtime_suite, same_duration_timers_wake_in_start_order_on_one_worker) {
   if constexpr (!runtime_traits<TypeParam>::timers_in_start_order) {
     GTEST_SKIP() << TypeParam::name << ": no order is promised (see runtime_traits)";

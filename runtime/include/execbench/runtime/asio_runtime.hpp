@@ -111,6 +111,7 @@ class asio_runtime final : public scheduler {
   class sleep_awaiter;
   class fd_awaiter;
   sleep_awaiter sleep(std::chrono::nanoseconds d) noexcept;
+  sleep_awaiter sleep_until(std::chrono::steady_clock::time_point t) noexcept;
   detail::reschedule yield() noexcept { return {this}; }
   fd_awaiter readable(int fd) noexcept;
   fd_awaiter writable(int fd) noexcept;
@@ -235,6 +236,10 @@ class asio_runtime::fd_awaiter final : public detail::asio_wait_base {
 
 inline asio_runtime::sleep_awaiter asio_runtime::sleep(std::chrono::nanoseconds d) noexcept {
   return sleep_awaiter(*this, std::chrono::steady_clock::now() + d);
+}
+inline asio_runtime::sleep_awaiter asio_runtime::sleep_until(
+    std::chrono::steady_clock::time_point t) noexcept {
+  return sleep_awaiter(*this, t);
 }
 inline asio_runtime::fd_awaiter asio_runtime::readable(int fd) noexcept {
   return fd_awaiter(*this, fd, boost::asio::posix::stream_descriptor::wait_read);

@@ -39,6 +39,9 @@ class blocking_runtime : public scheduler {
   auto sleep(std::chrono::nanoseconds d) const noexcept {
     return detail::blocking_sleep(std::chrono::steady_clock::now() + d);
   }
+  auto sleep_until(std::chrono::steady_clock::time_point t) const noexcept {
+    return detail::blocking_sleep(t);
+  }
   detail::reschedule yield() noexcept { return {this}; }
   auto readable(int fd) noexcept { return detail::blocking_fd_wait(wake_fds_, fd, POLLIN); }
   auto writable(int fd) noexcept { return detail::blocking_fd_wait(wake_fds_, fd, POLLOUT); }

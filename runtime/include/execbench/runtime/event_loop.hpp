@@ -257,6 +257,7 @@ class event_loop : public scheduler {
 
   // Resume no earlier than `d` from now; d <= 0 yields. Cancellable.
   sleep_awaiter sleep(duration d) noexcept;
+  sleep_awaiter sleep_until(clock::time_point t) noexcept;
   // Let every other ready callback run first. A cancelled task sees cancelled_error here.
   yield_awaiter yield() noexcept;
   // Resume once the non-blocking descriptor is readable / writable (or has an error or hang-up).
@@ -451,10 +452,17 @@ class event_loop : public scheduler {
 
 // ---- awaitables ----
 
-// co_await loop.sleep(d): resumes no earlier than d later; cancellable.
+// co_await loop.sleep(d): resumes no earlier than d later; co_await loop.sleep_until(t): no
+// earlier than t. Cancellable.
 class sleep_awaiter final : public cancellable_wait {
  public:
-  sleep_awaiter(event_loop& l, event_loop::duration d) noexcept : loop_(&l), delay_(d) {}
+  sleep_awaiter(event_loop& l, event_loop::duration d) noexcept
+      : loop_(&l), delay_(d), deadline_(-1) {}
+  sleep_awaiter(event_loop& l, event_loop::clock::time_point t) noexcept
+      : loop_(&l),
+        delay_(1),
+        deadline_(std::max<std::int64_t>(
+            0, std::chrono::duration_cast<event_loop::duration>(t.time_since_epoch()).count())) {}
   sleep_awaiter(const sleep_awaiter&) = delete;
   sleep_awaiter& operator=(const sleep_awaiter&) = delete;
 
@@ -469,7 +477,8 @@ class sleep_awaiter final : public cancellable_wait {
     }
     handle_ = h;
     // Armed before registering, so that a cancel arriving in between finds the slot.
-    slot_ = loop_->arm_resume_timer(event_loop::deadline_after(delay_), h);
+    slot_ =
+        loop_->arm_resume_timer(deadline_ >= 0 ? deadline_ : event_loop::deadline_after(delay_), h);
     gen_ = slot_->generation();
     if (ctx_ != nullptr && !ctx_->begin_wait(this)) {
       if (slot_->transition(gen_, loop_detail::slot_armed, loop_detail::slot_cancelled)) {
@@ -494,7 +503,8 @@ class sleep_awaiter final : public cancellable_wait {
 
  private:
   event_loop* loop_;
-  event_loop::duration delay_;
+  event_loop::duration delay_;  // used when deadline_ < 0
+  std::int64_t deadline_;       // steady_clock nanoseconds, or -1
   task_context* ctx_ = nullptr;
   std::coroutine_handle<> handle_;
   loop_detail::wait_slot* slot_ = nullptr;
@@ -774,6 +784,9 @@ task<std::conditional_t<std::is_void_v<T>, void, std::vector<T>>> gather(
 
 inline sleep_awaiter event_loop::sleep(duration d) noexcept {
   return sleep_awaiter(*this, d);
+}
+inline sleep_awaiter event_loop::sleep_until(clock::time_point t) noexcept {
+  return sleep_awaiter(*this, t);
 }
 inline yield_awaiter event_loop::yield() noexcept {
   return yield_awaiter(*this);

@@ -6,6 +6,8 @@
 //   - run(task): run a task to completion from the calling thread and return its value or rethrow;
 //   - sleep(d): an awaitable that resumes the awaiting task no earlier than d later (the async
 //     runtimes suspend; the blocking ones block the worker thread, as blocking code does);
+//     sleep_until(t): the same, no earlier than steady_clock time t (a step that has read the
+//     clock already needs no second read);
 //   - yield(): an awaitable that lets other ready work run first;
 //   - readable(fd) / writable(fd): an awaitable that resumes once the non-blocking descriptor fd
 //     is ready (epoll on the loop, asio's descriptor wait on asio, poll(2) blocking the thread on
@@ -39,12 +41,14 @@ concept void_awaitable = requires(A a, std::coroutine_handle<detail::task_promis
 
 template <class R>
 concept runtime = std::derived_from<R, scheduler> && std::constructible_from<R, std::size_t> &&
-    requires(R& r, const R& cr, std::chrono::nanoseconds d, task<int> t) {
+    requires(R& r, const R& cr, std::chrono::nanoseconds d,
+             std::chrono::steady_clock::time_point tp, task<int> t) {
   { R::name } -> std::convertible_to<std::string_view>;
   { cr.workers() } -> std::same_as<std::size_t>;
   r.post([]() noexcept {});
   { r.run(std::move(t)) } -> std::same_as<int>;
   { r.sleep(d) } -> void_awaitable;
+  { r.sleep_until(tp) } -> void_awaitable;
   { r.yield() } -> void_awaitable;
   { r.readable(0) } -> void_awaitable;
   { r.writable(0) } -> void_awaitable;

@@ -125,7 +125,7 @@ TYPED_TEST(step_program, a_corrupted_result_fails_verification) {
   r.run(run_all(r, state));
   ASSERT_TRUE(wl::verify_run(state).ok) << wl::verify_run(state).problem;
   // A task that reports a wrong checksum, and a lock counter that lost an update.
-  state.finish_task(1, state.checksum(1) + 1, 0, 0);
+  state.finish_task(1, state.checksum(1) + 1, 0, 0, state.start());
   auto check = wl::verify_run(state);
   EXPECT_FALSE(check.ok);
   EXPECT_NE(check.problem.find("checksum"), std::string::npos) << check.problem;
@@ -177,6 +177,8 @@ struct harness {
         dispatch(plan) {}
   template <class R>
   void run(R& r) {
+    state.reset();
+    dispatch.reset();
     r.run(wl::run_plan(r, state, dispatch));
     check = wl::verify_run(state);
   }
@@ -211,11 +213,23 @@ TYPED_TEST(step_program, runner_keeps_a_chain_in_order) {
   for (int run = 0; run < 2; ++run) {
     h.run(r);
     ASSERT_TRUE(h.check.ok) << h.check.problem;
+    // Each task is released when its predecessor finished: at that very time, not later.
+    EXPECT_EQ(h.state.release_ns(0), 0u) << "the first task is ready at the run's start";
     for (std::uint32_t i = 1; i < 20; ++i)
-      EXPECT_GE(h.state.release_ns(i), h.state.finish_ns(i - 1));
+      EXPECT_EQ(h.state.release_ns(i), h.state.finish_ns(i - 1));
     // Sleeps never end early: a lower bound, not a timing assertion on speed.
     EXPECT_GE(h.state.makespan_ns(), 20u * 200'000u);
   }
+}
+
+TYPED_TEST(step_program, runner_refuses_a_state_not_reset_since_its_last_run) {
+  watchdog wd(std::string(TypeParam::name) + " not reset");
+  harness h(R"({"name": "c", "graph": {"shape": "independent", "tasks": 3},
+               "task": [{"cpu": "compute", "us": 5}]})");
+  TypeParam r(workers);
+  h.run(r);
+  ASSERT_TRUE(h.check.ok) << h.check.problem;
+  EXPECT_THROW(r.run(wl::run_plan(r, h.state, h.dispatch)), std::logic_error);
 }
 
 TYPED_TEST(step_program, runner_respects_closed_loop_concurrency) {

@@ -76,6 +76,7 @@ void run_state::reset() noexcept {
   std::fill(finish_ns_.begin(), finish_ns_.end(), 0);
   std::fill(done_.begin(), done_.end(), 0);
   makespan_ns_ = 0;
+  start_ = {};
   for (std::size_t i = 0; i < plan_->spec().locks.size(); ++i) locks_[i].counter = 0;
   finished_ = 0;
   tcp_sent_ = 0;
@@ -84,10 +85,11 @@ void run_state::reset() noexcept {
 }
 
 void run_state::finish_task(std::uint32_t i, std::uint64_t checksum, std::uint64_t cpu_ns,
-                            std::uint64_t wait_ns) noexcept {
+                            std::uint64_t wait_ns, clock::time_point end) noexcept {
   checksum_[i] = checksum;
   cpu_ns_[i] = cpu_ns;
   wait_ns_[i] = wait_ns;
+  finish_ns_[i] = ns_since_start(end);
   if (done_[i] == 0) {  // counted once, even if a runner reports a task twice
     done_[i] = 1;
     finished_.fetch_add(1, std::memory_order_acq_rel);

@@ -6,7 +6,7 @@
 // the former and ordinary blocking code on the latter.
 //   cpu      -> r.cpu(kernel): inline, or on loop_offload's pool; the time inside the kernel
 //               counts as CPU, the rest of the await (queueing) as wait;
-//   timer    -> r.sleep(latency);
+//   timer    -> r.sleep_until(step start + latency);
 //   blocking -> r.blocking(sleep_for(latency)): a call that holds its thread;
 //   tcp      -> a connection per task, opened at its first tcp step; tcp_advance, awaiting
 //               r.readable / r.writable between calls;
@@ -49,9 +49,13 @@ namespace program_detail {
 
 using clock = std::chrono::steady_clock;
 
-inline std::uint64_t ns_since(clock::time_point t0) noexcept {
+inline std::uint64_t ns_between(clock::time_point from, clock::time_point to) noexcept {
   return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0).count());
+      std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count());
+}
+
+inline std::uint64_t ns_since(clock::time_point t0) noexcept {
+  return ns_between(t0, clock::now());
 }
 
 // Awaits an async_mutex; the lock is held when it resumes. The waiter is resumed through the
@@ -100,8 +104,10 @@ rt::task<void> run_task(R& r, run_state& state, std::uint32_t index) {
   tcp_connection_guard conn;
   tcp_exchange ex;
 
+  // One clock read per step boundary: the read that ends a step starts the next, and the last
+  // one is the task's finish time (timers sleep until t0 + latency, with no read of their own).
+  auto t0 = clock::now();
   for (const planned_step& s : p.steps(t)) {
-    const auto t0 = clock::now();
     if (is_cpu(s.op)) {
       const cpu_kernel k = kernel_of(s.op);
       const std::uint64_t n = kernels::iterations_for(k, std::chrono::nanoseconds(s.ns), cal);
@@ -113,13 +119,15 @@ rt::task<void> run_task(R& r, run_state& state, std::uint32_t index) {
       });
       acc = fold_checksum(acc, result);
       cpu_ns += spent;
-      const std::uint64_t total = ns_since(t0);
+      const auto end = clock::now();
+      const std::uint64_t total = ns_between(t0, end);
       wait_ns += total > spent ? total - spent : 0;
+      t0 = end;
       continue;
     }
     switch (s.op) {
       case step_op::timer:
-        co_await r.sleep(std::chrono::nanoseconds(s.ns));
+        co_await r.sleep_until(t0 + std::chrono::nanoseconds(s.ns));
         break;
       case step_op::blocking: {
         const auto d = std::chrono::nanoseconds(s.ns);
@@ -172,9 +180,11 @@ rt::task<void> run_task(R& r, run_state& state, std::uint32_t index) {
       default:
         break;
     }
-    wait_ns += ns_since(t0);
+    const auto end = clock::now();
+    wait_ns += ns_between(t0, end);
+    t0 = end;
   }
-  state.finish_task(index, acc, cpu_ns, wait_ns);
+  state.finish_task(index, acc, cpu_ns, wait_ns, t0);
 }
 
 }  // namespace execbench::workloads

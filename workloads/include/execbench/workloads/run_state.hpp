@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <coroutine>
 #include <cstdint>
 #include <memory>
@@ -78,7 +79,8 @@ struct workload_lock {
   std::uint64_t counter = 0;
 };
 
-// The state of one run of a plan. reset() before each run; each task writes only its own slots.
+// The state of one run of a plan. reset() before each run (outside the timed region: it is
+// O(tasks)); each task writes only its own slots.
 class run_state {
  public:
   run_state(const plan& p, const workload_fixtures& f);
@@ -90,9 +92,23 @@ class run_state {
   workload_lock& lock(std::uint32_t id) noexcept { return locks_[id]; }
   const workload_lock& lock(std::uint32_t id) const noexcept { return locks_[id]; }
 
-  // Called by the step program when task i has run all its steps.
+  using clock = std::chrono::steady_clock;
+
+  // The run's time origin (the runner sets it as the run starts): release and finish times
+  // are nanoseconds after it.
+  void set_start(clock::time_point t) noexcept { start_ = t; }
+  clock::time_point start() const noexcept { return start_; }
+  std::uint64_t ns_since_start(clock::time_point t) const noexcept {
+    return t > start_
+               ? static_cast<std::uint64_t>(
+                     std::chrono::duration_cast<std::chrono::nanoseconds>(t - start_).count())
+               : 0;
+  }
+
+  // Called by the step program when task i has run all its steps, at time `end` (the clock
+  // read that ended its last step: its finish time).
   void finish_task(std::uint32_t i, std::uint64_t checksum, std::uint64_t cpu_ns,
-                   std::uint64_t wait_ns) noexcept;
+                   std::uint64_t wait_ns, clock::time_point end) noexcept;
   void add_tcp(std::uint64_t sent, std::uint64_t received) noexcept {
     tcp_sent_.fetch_add(sent, std::memory_order_relaxed);
     tcp_received_.fetch_add(received, std::memory_order_relaxed);
@@ -132,6 +148,7 @@ class run_state {
   std::unique_ptr<workload_lock[]> locks_;
   std::vector<std::uint64_t> checksum_, cpu_ns_, wait_ns_, release_ns_, finish_ns_;
   std::uint64_t makespan_ns_ = 0;
+  clock::time_point start_{};
   std::vector<std::uint8_t> done_;
   std::atomic<std::uint64_t> finished_{0}, tcp_sent_{0}, tcp_received_{0}, disk_bytes_{0};
 };

@@ -9,7 +9,11 @@
 //
 // Latency per work task (run_state::release_ns / finish_ns): from its release (closed loop:
 // when it got its slot; unlimited: when its dependencies were done; open loop: its scheduled
-// arrival, whenever the runtime got to it) to the end of its last step.
+// arrival, whenever the runtime got to it) to the end of its last step. The release times
+// are the times of the events that released the task, not of the runner getting to it: the
+// run's start for what is ready at once, the finish of the task that freed the slot or met the
+// last dependency otherwise; so a runtime slow to start its tasks cannot hide it, and the
+// runner reads no clock of its own on a task's path.
 //
 // Cancellation (a watchdog's roots().cancel_all()): run_plan ends at once with the
 // cancellation; no further task is started, and the tasks already running end later, on their
@@ -24,6 +28,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -42,48 +47,44 @@ namespace runner_detail {
 
 template <class R>
 struct run_shared : std::enable_shared_from_this<run_shared<R>> {
-  run_shared(R& r_, run_state& s, plan_dispatch& d, std::chrono::steady_clock::time_point t0)
-      : r(r_), state(s), dispatch(d), start(t0) {}
+  run_shared(R& r_, run_state& s, plan_dispatch& d) : r(r_), state(s), dispatch(d) {}
 
   R& r;
   run_state& state;
   plan_dispatch& dispatch;
-  std::chrono::steady_clock::time_point start;
   rt::event all_done;
   std::mutex error_mutex;
   std::exception_ptr first_error;
   std::atomic<bool> stopping{false};  // the run was cancelled: start no more tasks
 
   std::uint64_t now_ns() const noexcept {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                          std::chrono::steady_clock::now() - start)
-                                          .count());
+    return state.ns_since_start(std::chrono::steady_clock::now());
   }
 };
 
 template <class R>
-void start_task(run_shared<R>& run, std::uint32_t i);
+void start_task(run_shared<R>& run, std::uint32_t i, std::uint64_t release_ns);
 
-// Task i has ended (or, for an inner node, its children have): pass its slot on, ready what
-// waited for it, and end the run after the last task.
+// Task i has ended at `end_ns` (or, for an inner node, its children have): pass its slot on,
+// ready what waited for it (released at end_ns), and end the run after the last task.
 template <class R>
-void on_complete(run_shared<R>& run, std::uint32_t i) {
+void on_complete(run_shared<R>& run, std::uint32_t i, std::uint64_t end_ns) {
   const plan& p = run.state.the_plan();
   const planned_task& t = p.tasks()[i];
   if (t.work) {
     if (const std::int64_t next = run.dispatch.release_slot(i); next >= 0)
-      start_task(run, static_cast<std::uint32_t>(next));
+      start_task(run, static_cast<std::uint32_t>(next), end_ns);
   }
   for (std::uint32_t s : p.successors(t)) {
     if (!run.dispatch.satisfy(s)) continue;
     const planned_task& succ = p.tasks()[s];
     if (!succ.work) {
       // An inner node gathers: it is done as soon as its last child is.
-      run.state.finish_task(s, 0, 0, 0);
-      run.state.set_finish(s, run.now_ns());
-      on_complete(run, s);
+      run.state.finish_task(s, 0, 0, 0, run.state.start());
+      run.state.set_finish(s, end_ns);
+      on_complete(run, s, end_ns);
     } else if (run.dispatch.admit(s)) {
-      start_task(run, s);
+      start_task(run, s, end_ns);
     }
   }
   if (run.dispatch.complete_one()) run.all_done.set();
@@ -93,44 +94,48 @@ void on_complete(run_shared<R>& run, std::uint32_t i) {
 template <class R>
 rt::task<void> work_task(std::shared_ptr<run_shared<R>> keep, std::uint32_t i) {
   run_shared<R>& run = *keep;
+  bool failed = false;
   try {
-    co_await run_task(run.r, run.state, i);
+    co_await run_task(run.r, run.state, i);  // records the finish time
   } catch (...) {
+    failed = true;
     std::lock_guard<std::mutex> lock(run.error_mutex);
     if (!run.first_error) run.first_error = std::current_exception();
   }
-  run.state.set_finish(i, run.now_ns());
-  on_complete(run, i);
+  if (failed) run.state.set_finish(i, run.now_ns());
+  on_complete(run, i, run.state.finish_ns(i));
 }
 
 template <class R>
-void start_task(run_shared<R>& run, std::uint32_t i) {
+void start_task(run_shared<R>& run, std::uint32_t i, std::uint64_t release_ns) {
   if (run.stopping.load(std::memory_order_acquire)) return;
   const planned_task& t = run.state.the_plan().tasks()[i];
   const auto& release = run.state.the_plan().groups()[t.group].release;
-  run.state.set_release(i, release.mode == release_mode::open ? t.arrival_ns : run.now_ns());
+  run.state.set_release(i, release.mode == release_mode::open ? t.arrival_ns : release_ns);
   // The handle is dropped: completion is tracked by the dispatch, errors by work_task.
   (void)rt::spawn(run.r, work_task(run.shared_from_this(), i));
 }
 
 template <class R>
-void ready(run_shared<R>& run, std::uint32_t i) {
-  if (run.dispatch.admit(i)) start_task(run, i);
+void ready(run_shared<R>& run, std::uint32_t i, std::uint64_t release_ns) {
+  if (run.dispatch.admit(i)) start_task(run, i, release_ns);
 }
 
 }  // namespace runner_detail
 
-// One whole run: reset state and dispatch, start every task as its graph and release allow,
-// wait for all of them, record the makespan (run_state::makespan_ns), and rethrow the first
-// error a task raised. Run it with r.run(run_plan(r, state, dispatch)).
+// One whole run: start every task as its graph and release allow, wait for all of them, record
+// the makespan (run_state::makespan_ns), and rethrow the first error a task raised. State and
+// dispatch must be fresh: reset() them before each run, outside the timed region (run_plan
+// throws std::logic_error on a state that has seen a run since). Run it with
+// r.run(run_plan(r, state, dispatch)).
 template <rt::runtime R>
 rt::task<void> run_plan(R& r, run_state& state, plan_dispatch& dispatch) {
   using namespace runner_detail;
-  state.reset();
-  dispatch.reset();
-  const auto shared =
-      std::make_shared<run_shared<R>>(r, state, dispatch, std::chrono::steady_clock::now());
+  if (state.tasks_finished() != 0 || state.makespan_ns() != 0)
+    throw std::logic_error("run_plan: the run_state was not reset after its last run");
+  const auto shared = std::make_shared<run_shared<R>>(r, state, dispatch);
   run_shared<R>& run = *shared;
+  state.set_start(std::chrono::steady_clock::now());
   const plan& p = state.the_plan();
 
   // The load generator: every open-loop group's arrivals, merged in time order. (A thread per
@@ -139,14 +144,14 @@ rt::task<void> run_plan(R& r, run_state& state, plan_dispatch& dispatch) {
   if (!dispatch.arrival_order().empty()) {
     arrivals = std::thread([shared, &p] {
       for (std::uint32_t i : shared->dispatch.arrival_order()) {
-        std::this_thread::sleep_until(shared->start +
+        std::this_thread::sleep_until(shared->state.start() +
                                       std::chrono::nanoseconds(p.tasks()[i].arrival_ns));
         if (shared->stopping.load(std::memory_order_acquire)) return;
-        if (shared->dispatch.satisfy(i)) ready(*shared, i);
+        if (shared->dispatch.satisfy(i)) ready(*shared, i, p.tasks()[i].arrival_ns);
       }
     });
   }
-  for (std::uint32_t i : dispatch.initially_ready()) ready(run, i);
+  for (std::uint32_t i : dispatch.initially_ready()) ready(run, i, 0);  // ready at the start
   try {
     co_await run.all_done.wait();
   } catch (...) {

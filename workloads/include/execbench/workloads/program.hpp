@@ -19,6 +19,7 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
 #include <coroutine>
 #include <cstdint>
 #include <mutex>
@@ -27,6 +28,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "execbench/runtime/blocking_runtime.hpp"
 #include "execbench/runtime/runtime.hpp"
 #include "execbench/runtime/task.hpp"
 #include "execbench/runtime/task_context.hpp"
@@ -39,11 +41,10 @@
 namespace execbench::workloads {
 
 // Whether runtime R's waits block the worker thread (thread_per_task, thread_pool, tbb) rather
-// than suspend the task. Specialize it for a new runtime if its name says otherwise.
+// than suspend the task: the runtimes built on rt::blocking_runtime. Specialize it for a
+// runtime of your own that blocks without that base.
 template <class R>
-struct waits_block_thread : std::bool_constant<R::name == std::string_view("thread_per_task") ||
-                                               R::name == std::string_view("thread_pool") ||
-                                               R::name == std::string_view("tbb")> {};
+struct waits_block_thread : std::bool_constant<std::derived_from<R, rt::blocking_runtime<R>>> {};
 
 namespace program_detail {
 

@@ -11,9 +11,10 @@
 // when it got its slot; unlimited: when its dependencies were done; open loop: its scheduled
 // arrival, whenever the runtime got to it) to the end of its last step. The release times
 // are the times of the events that released the task, not of the runner getting to it: the
-// run's start for what is ready at once, the finish of the task that freed the slot or met the
-// last dependency otherwise; so a runtime slow to start its tasks cannot hide it, and the
-// runner reads no clock of its own on a task's path.
+// latest finish among its dependencies (the run's start if it has none) and, under a closed
+// loop, the finish of the task that handed it its slot; so a runtime slow to start its tasks
+// cannot hide it, and the runner reads no clock on the common paths. (Only a closed-loop task
+// that finds a free slot after the start reads the clock: which finish freed it is not known.)
 //
 // Cancellation (a watchdog's roots().cancel_all()): run_plan ends at once with the
 // cancellation; no further task is started, and the tasks already running end later, on their
@@ -22,6 +23,7 @@
 // keeps them until the runtime has no task left (destroying the runtime drains it).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -65,15 +67,25 @@ struct run_shared : std::enable_shared_from_this<run_shared<R>> {
 template <class R>
 void start_task(run_shared<R>& run, std::uint32_t i, std::uint64_t release_ns);
 
+// When task i's dependencies were all done: the latest of their finish times (each recorded
+// before its satisfy(), which orders it before this read), or the run's start.
+inline std::uint64_t dependencies_done_ns(const run_state& state, std::uint32_t i) noexcept {
+  const plan& p = state.the_plan();
+  std::uint64_t latest = 0;
+  for (std::uint32_t d : p.dependencies(p.tasks()[i]))
+    latest = std::max(latest, state.finish_ns(d));
+  return latest;
+}
+
 // Task i has ended at `end_ns` (or, for an inner node, its children have): pass its slot on,
-// ready what waited for it (released at end_ns), and end the run after the last task.
+// ready what waited for it, and end the run after the last task.
 template <class R>
 void on_complete(run_shared<R>& run, std::uint32_t i, std::uint64_t end_ns) {
   const plan& p = run.state.the_plan();
   const planned_task& t = p.tasks()[i];
   if (t.work) {
     if (const std::int64_t next = run.dispatch.release_slot(i); next >= 0)
-      start_task(run, static_cast<std::uint32_t>(next), end_ns);
+      start_task(run, static_cast<std::uint32_t>(next), end_ns);  // the slot passes at end_ns
   }
   for (std::uint32_t s : p.successors(t)) {
     if (!run.dispatch.satisfy(s)) continue;
@@ -81,10 +93,14 @@ void on_complete(run_shared<R>& run, std::uint32_t i, std::uint64_t end_ns) {
     if (!succ.work) {
       // An inner node gathers: it is done as soon as its last child is.
       run.state.finish_task(s, 0, 0, 0, run.state.start());
-      run.state.set_finish(s, end_ns);
-      on_complete(run, s, end_ns);
+      const std::uint64_t done = dependencies_done_ns(run.state, s);
+      run.state.set_finish(s, done);
+      on_complete(run, s, done);
     } else if (run.dispatch.admit(s)) {
-      start_task(run, s, end_ns);
+      // Unlimited: released when its dependencies were done. Closed loop: it found a slot
+      // that some earlier finish freed, no later than now.
+      const bool limited = p.groups()[succ.group].release.mode == release_mode::closed;
+      start_task(run, s, limited ? run.now_ns() : 0);
     }
   }
   if (run.dispatch.complete_one()) run.all_done.set();
@@ -106,19 +122,22 @@ rt::task<void> work_task(std::shared_ptr<run_shared<R>> keep, std::uint32_t i) {
   on_complete(run, i, run.state.finish_ns(i));
 }
 
+// Start work task i, which got its slot (if its group has slots) at slot_ns.
 template <class R>
-void start_task(run_shared<R>& run, std::uint32_t i, std::uint64_t release_ns) {
+void start_task(run_shared<R>& run, std::uint32_t i, std::uint64_t slot_ns) {
   if (run.stopping.load(std::memory_order_acquire)) return;
   const planned_task& t = run.state.the_plan().tasks()[i];
   const auto& release = run.state.the_plan().groups()[t.group].release;
-  run.state.set_release(i, release.mode == release_mode::open ? t.arrival_ns : release_ns);
+  run.state.set_release(i, release.mode == release_mode::open
+                               ? t.arrival_ns
+                               : std::max(slot_ns, dependencies_done_ns(run.state, i)));
   // The handle is dropped: completion is tracked by the dispatch, errors by work_task.
   (void)rt::spawn(run.r, work_task(run.shared_from_this(), i));
 }
 
 template <class R>
-void ready(run_shared<R>& run, std::uint32_t i, std::uint64_t release_ns) {
-  if (run.dispatch.admit(i)) start_task(run, i, release_ns);
+void ready(run_shared<R>& run, std::uint32_t i) {
+  if (run.dispatch.admit(i)) start_task(run, i, 0);
 }
 
 }  // namespace runner_detail
@@ -147,11 +166,11 @@ rt::task<void> run_plan(R& r, run_state& state, plan_dispatch& dispatch) {
         std::this_thread::sleep_until(shared->state.start() +
                                       std::chrono::nanoseconds(p.tasks()[i].arrival_ns));
         if (shared->stopping.load(std::memory_order_acquire)) return;
-        if (shared->dispatch.satisfy(i)) ready(*shared, i, p.tasks()[i].arrival_ns);
+        if (shared->dispatch.satisfy(i)) ready(*shared, i);
       }
     });
   }
-  for (std::uint32_t i : dispatch.initially_ready()) ready(run, i, 0);  // ready at the start
+  for (std::uint32_t i : dispatch.initially_ready()) ready(run, i);  // at the start
   try {
     co_await run.all_done.wait();
   } catch (...) {

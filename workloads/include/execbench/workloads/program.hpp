@@ -91,6 +91,83 @@ struct tcp_connection_guard {
 
 }  // namespace program_detail
 
+namespace program_detail {
+
+// The step kinds other than timers, each a coroutine of its own: a frame holds a slot for every
+// awaiter of its function, so run_task's frame stays small (it is live for every waiting task:
+// 10,000 of them in sleep_fanout) and a step's state exists only while it runs.
+
+// A CPU kernel: its result and the time spent inside it.
+template <rt::runtime R>
+rt::task<std::pair<std::uint64_t, std::uint64_t>> cpu_step(R& r, const planned_step& s,
+                                                           const kernels::calibration& cal) {
+  const cpu_kernel k = kernel_of(s.op);
+  const std::uint64_t n = kernels::iterations_for(k, std::chrono::nanoseconds(s.ns), cal);
+  const std::uint64_t arg = s.arg;
+  co_return co_await r.cpu([k, n, arg] {
+    const auto k0 = clock::now();
+    const std::uint64_t v = kernels::run(k, n, arg);
+    return std::pair<std::uint64_t, std::uint64_t>(v, ns_since(k0));
+  });
+}
+
+template <rt::runtime R>
+rt::task<void> blocking_step(R& r, const planned_step& s) {
+  const auto d = std::chrono::nanoseconds(s.ns);
+  co_await r.blocking([d] {
+    std::this_thread::sleep_for(d);
+    return 0;
+  });
+}
+
+// One request and its response on the task's connection (opened by its first tcp step).
+template <rt::runtime R>
+rt::task<void> tcp_step(R& r, run_state& state, const planned_step& s, tcp_connection_guard& conn,
+                        tcp_exchange& ex) {
+  if (conn.fd < 0) conn.fd = tcp_connect(state.fixtures().tcp_port(), ex);
+  tcp_begin(ex, s.size, s.size2, static_cast<std::uint32_t>(s.ns / 1000));
+  for (;;) {
+    const io_wait w = tcp_advance(conn.fd, ex);
+    if (w == io_wait::none) break;
+    if (w == io_wait::readable)
+      co_await r.readable(conn.fd);
+    else
+      co_await r.writable(conn.fd);
+  }
+  state.add_tcp(ex.sent, ex.received);
+}
+
+// The checksum of the bytes read.
+template <rt::runtime R>
+rt::task<std::uint64_t> disk_step(R& r, run_state& state, const planned_step& s) {
+  const int fd = state.fixtures().disk_fd();
+  const std::uint64_t offset = s.arg, bytes = s.size;
+  const std::uint64_t sum =
+      co_await r.blocking([fd, offset, bytes] { return disk_read_checksum(fd, offset, bytes); });
+  state.add_disk(bytes);
+  co_return sum;
+}
+
+template <rt::runtime R>
+rt::task<void> lock_step(R& r, run_state& state, const planned_step& s) {
+  workload_lock& l = state.lock(s.size2);
+  const auto hold = std::chrono::nanoseconds(s.ns);
+  if constexpr (waits_block_thread<R>::value) {
+    std::unique_lock<std::mutex> held(l.blocking);
+    const std::uint64_t v = l.counter;
+    if (hold.count() > 0) co_await r.sleep(hold);
+    l.counter = v + 1;
+  } else {
+    co_await async_lock_awaiter(l.async);
+    async_unlock_on_exit held{l.async};
+    const std::uint64_t v = l.counter;
+    if (hold.count() > 0) co_await r.sleep(hold);
+    l.counter = v + 1;
+  }
+}
+
+}  // namespace program_detail
+
 // Run the steps of task `index` of state's plan on runtime r, then record its results in
 // state (finish_task). Tree inner nodes (no steps) finish at once with checksum 0. Exceptions
 // (a socket error, cancellation) propagate to whoever awaits the task; locks and sockets are
@@ -99,8 +176,6 @@ template <rt::runtime R>
 rt::task<void> run_task(R& r, run_state& state, std::uint32_t index) {
   using namespace program_detail;
   const plan& p = state.the_plan();
-  const planned_task& t = p.tasks()[index];
-  const kernels::calibration& cal = state.fixtures().calibration();
   std::uint64_t acc = 0, cpu_ns = 0, wait_ns = 0;
   tcp_connection_guard conn;
   tcp_exchange ex;
@@ -108,81 +183,37 @@ rt::task<void> run_task(R& r, run_state& state, std::uint32_t index) {
   // One clock read per step boundary: the read that ends a step starts the next, and the last
   // one is the task's finish time (timers sleep until t0 + latency, with no read of their own).
   auto t0 = clock::now();
-  for (const planned_step& s : p.steps(t)) {
-    if (is_cpu(s.op)) {
-      const cpu_kernel k = kernel_of(s.op);
-      const std::uint64_t n = kernels::iterations_for(k, std::chrono::nanoseconds(s.ns), cal);
-      const std::uint64_t arg = s.arg;
-      const auto [result, spent] = co_await r.cpu([k, n, arg] {
-        const auto k0 = clock::now();
-        const std::uint64_t v = kernels::run(k, n, arg);
-        return std::pair<std::uint64_t, std::uint64_t>(v, ns_since(k0));
-      });
-      acc = fold_checksum(acc, result);
-      cpu_ns += spent;
-      const auto end = clock::now();
-      const std::uint64_t total = ns_between(t0, end);
-      wait_ns += total > spent ? total - spent : 0;
-      t0 = end;
-      continue;
-    }
+  for (const planned_step& s : p.steps(p.tasks()[index])) {
+    std::uint64_t spent = 0;  // inside a CPU kernel
     switch (s.op) {
       case step_op::timer:
         co_await r.sleep_until(t0 + std::chrono::nanoseconds(s.ns));
         break;
-      case step_op::blocking: {
-        const auto d = std::chrono::nanoseconds(s.ns);
-        co_await r.blocking([d] {
-          std::this_thread::sleep_for(d);
-          return 0;
-        });
+      case step_op::blocking:
+        co_await blocking_step(r, s);
         break;
-      }
-      case step_op::tcp: {
-        if (conn.fd < 0) conn.fd = tcp_connect(state.fixtures().tcp_port(), ex);
-        tcp_begin(ex, s.size, s.size2, static_cast<std::uint32_t>(s.ns / 1000));
-        for (;;) {
-          const io_wait w = tcp_advance(conn.fd, ex);
-          if (w == io_wait::none) break;
-          if (w == io_wait::readable)
-            co_await r.readable(conn.fd);
-          else
-            co_await r.writable(conn.fd);
-        }
-        state.add_tcp(ex.sent, ex.received);
+      case step_op::tcp:
+        co_await tcp_step(r, state, s, conn, ex);
         break;
-      }
-      case step_op::disk: {
-        const int fd = state.fixtures().disk_fd();
-        const std::uint64_t offset = s.arg, bytes = s.size;
-        const std::uint64_t sum = co_await r.blocking(
-            [fd, offset, bytes] { return disk_read_checksum(fd, offset, bytes); });
-        acc = fold_checksum(acc, sum);
-        state.add_disk(bytes);
+      case step_op::disk:
+        acc = fold_checksum(acc, co_await disk_step(r, state, s));
         break;
-      }
-      case step_op::lock: {
-        workload_lock& l = state.lock(s.size2);
-        const auto hold = std::chrono::nanoseconds(s.ns);
-        if constexpr (waits_block_thread<R>::value) {
-          std::unique_lock<std::mutex> held(l.blocking);
-          const std::uint64_t v = l.counter;
-          if (hold.count() > 0) co_await r.sleep(hold);
-          l.counter = v + 1;
-        } else {
-          co_await async_lock_awaiter(l.async);
-          async_unlock_on_exit held{l.async};
-          const std::uint64_t v = l.counter;
-          if (hold.count() > 0) co_await r.sleep(hold);
-          l.counter = v + 1;
-        }
+      case step_op::lock:
+        co_await lock_step(r, state, s);
         break;
-      }
       default:
+        if (is_cpu(s.op)) {
+          const auto [result, in_kernel] = co_await cpu_step(r, s, state.fixtures().calibration());
+          acc = fold_checksum(acc, result);
+          spent = in_kernel;
+        }
         break;
     }
+    // A CPU step's time outside its kernel (queueing for loop_offload's pool) is waiting.
     const auto end = clock::now();
-    wait_ns += ns_between(t0, end);
+    const std::uint64_t total = ns_between(t0, end);
+    cpu_ns += spent;
+    wait_ns += total > spent ? total - spent : 0;
     t0 = end;
   }
   state.finish_task(index, acc, cpu_ns, wait_ns, t0);

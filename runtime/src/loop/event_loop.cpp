@@ -357,7 +357,9 @@ void event_loop::drain_remote() {
 void event_loop::run_ready() {
   draining_.swap(ready_);
   const std::size_t n = draining_.size();
+  constexpr std::size_t ahead = 4;  // items whose frames are loaded while one runs
   for (std::size_t i = 0; i < n; ++i) {
+    if (i + ahead < n) draining_[i + ahead].prefetch();
     try {
       draining_[i].run_and_destroy();
     } catch (...) {

@@ -68,6 +68,17 @@ struct callback_item {
   // Whether this item resumes a coroutine (a task step) rather than calling a callback.
   bool is_resume() const noexcept { return action == &resume_action; }
 
+  // Start loading what running this item will touch first: a coroutine's frame (its resume
+  // pointer and promise). Thousands of waiting tasks are cold when their timers fire together.
+  void prefetch() const noexcept {
+    if (is_resume()) {
+      void* address = nullptr;
+      std::memcpy(&address, storage, sizeof address);
+      __builtin_prefetch(address);
+      __builtin_prefetch(static_cast<const char*>(address) + 64);
+    }
+  }
+
  private:
   template <class Fn>
   static void inline_action(op o, void* self, void* dst) {

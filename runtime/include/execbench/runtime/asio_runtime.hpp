@@ -34,29 +34,6 @@ namespace execbench::rt {
 
 namespace detail {
 
-// A fixed ring of the latest timer lateness samples, written lock-free from any thread.
-class lag_samples {
- public:
-  static constexpr std::size_t capacity = 1 << 16;
-
-  void record(std::chrono::nanoseconds late) noexcept {
-    const auto ns = late.count() < 0 ? 0 : static_cast<std::uint64_t>(late.count());
-    const auto i = next_.fetch_add(1, std::memory_order_relaxed);
-    slots_[i % capacity].store(ns, std::memory_order_relaxed);
-  }
-  // Percentiles of the samples kept (the latest `capacity`); zeros without samples. Read when
-  // the timers are quiet (between benchmark iterations): a sample being written may be missed.
-  lag_summary summary() const;
-  void reset() noexcept { next_.store(0, std::memory_order_relaxed); }
-  std::size_t count() const noexcept { return next_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<std::size_t> next_{0};
-  std::unique_ptr<std::atomic<std::uint64_t>[]> slots_ {
-    new std::atomic<std::uint64_t>[ capacity ]()
-  };
-};
-
 // Resumes a suspended coroutine when the last of its references lets go: the completion handler
 // of the asio operation, the await_suspend that started it, and a pending cancellation.
 class asio_wait_base : public cancellable_wait {
@@ -133,7 +110,7 @@ class asio_runtime final : public scheduler {
  private:
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  detail::lag_samples lag_;
+  concurrent_lag_histogram lag_;
   std::vector<std::thread> threads_;
 };
 

@@ -53,7 +53,7 @@ class join_state_base : public task_context {
   // Park `waiter` until completion; false if already done (then do not suspend).
   bool park(std::coroutine_handle<> waiter, scheduler& where) noexcept {
     std::lock_guard<spin_lock> lock(join_lock_);
-    if (finished_) return false;
+    if (done_.load(std::memory_order_relaxed)) return false;  // set under this lock
     waiter_ = waiter;
     waiter_sched_ = &where;
     return true;
@@ -75,11 +75,10 @@ class join_state_base : public task_context {
   join_state_base* next_ = nullptr;
   std::coroutine_handle<root_promise> frame_;
 
-  spin_lock join_lock_;
-  bool finished_ = false;
+  spin_lock join_lock_;  // orders done_ against park(): a waiter parks before it, or not at all
   std::coroutine_handle<> waiter_;
   scheduler* waiter_sched_ = nullptr;
-  std::atomic<bool> done_{false};
+  std::atomic<bool> done_{false};  // written under join_lock_; read without it by done()
 };
 
 template <class T>
@@ -256,10 +255,9 @@ inline void detail::join_state_base::abandon() noexcept {
   set_abandoned();
   {
     std::lock_guard<spin_lock> lock(join_lock_);
-    finished_ = true;
+    done_.store(true, std::memory_order_release);
     waiter_ = {};  // its frame is being destroyed too, or will never be resumed
   }
-  done_.store(true, std::memory_order_release);
   done_.notify_all();
 }
 
@@ -268,11 +266,10 @@ inline void detail::join_state_base::finish() noexcept {
   scheduler* where = nullptr;
   {
     std::lock_guard<spin_lock> lock(join_lock_);
-    finished_ = true;
+    done_.store(true, std::memory_order_release);
     waiter = std::exchange(waiter_, {});
     where = waiter_sched_;
   }
-  done_.store(true, std::memory_order_release);
   done_.notify_all();
   if (waiter) where->schedule(waiter);
 }

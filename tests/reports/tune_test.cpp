@@ -68,7 +68,9 @@ TEST(fit_usl, amdahl_curve_has_no_peak) {
   EXPECT_NEAR(fit.sigma, 0.1, 1e-4);
   EXPECT_LT(fit.kappa, 1e-9);
   EXPECT_GT(fit.r2, 0.9999);
-  if (fit.kappa == 0) EXPECT_TRUE(std::isinf(fit.n_star));
+  if (fit.kappa == 0) {
+    EXPECT_TRUE(std::isinf(fit.n_star));
+  }
 }
 
 TEST(fit_usl, needs_three_distinct_worker_counts) {

@@ -23,7 +23,9 @@ TEST(frame_pool, a_freed_block_is_reused_for_the_same_size_class) {
   std::memset(a, 0xab, 200);
   frame_pool::deallocate(a, 200);
   void* b = frame_pool::allocate(250);  // same 64-byte class (193..256)
-  if (pool_on) EXPECT_EQ(a, b);
+  if (pool_on) {
+    EXPECT_EQ(a, b);
+  }
   std::memset(b, 0xcd, 250);
   frame_pool::deallocate(b, 250);
 }
@@ -37,11 +39,15 @@ TEST(frame_pool, a_burst_comes_back_whole_and_blocks_never_overlap) {
   }
   EXPECT_EQ(std::set<void*>(blocks.begin(), blocks.end()).size(), blocks.size());
   for (void* p : blocks) frame_pool::deallocate(p, 96);
-  if (pool_on) EXPECT_GE(frame_pool::cached_blocks(), before + 20000);
+  if (pool_on) {
+    EXPECT_GE(frame_pool::cached_blocks(), before + 20000);
+  }
   // The next burst takes them from the list.
   const std::size_t cached = frame_pool::cached_blocks();
   for (auto& p : blocks) p = frame_pool::allocate(96);
-  if (pool_on) EXPECT_EQ(frame_pool::cached_blocks(), cached - 20000);
+  if (pool_on) {
+    EXPECT_EQ(frame_pool::cached_blocks(), cached - 20000);
+  }
   for (void* p : blocks) frame_pool::deallocate(p, 96);
 }
 
@@ -60,11 +66,15 @@ TEST(frame_pool, a_block_freed_on_another_thread_joins_that_threads_list) {
     frame_pool::deallocate(p, 128);
     cached_there = frame_pool::cached_blocks();
     void* q = frame_pool::allocate(128);
-    if (pool_on) EXPECT_EQ(q, p);
+    if (pool_on) {
+      EXPECT_EQ(q, p);
+    }
     frame_pool::deallocate(q, 128);
   });  // the thread's list is freed as it exits
   t.join();
-  if (pool_on) EXPECT_EQ(cached_there, 1u);
+  if (pool_on) {
+    EXPECT_EQ(cached_there, 1u);
+  }
 }
 
 }  // namespace

@@ -46,7 +46,15 @@ class join_state_base : public task_context {
   bool done() const noexcept { return done_.load(std::memory_order_acquire); }
 
   // Block the calling thread until the task has finished.
-  void wait() const noexcept {
+  void wait() noexcept {
+    if (done_.load(std::memory_order_acquire)) return;
+    {
+      // Announce the sleeper under the lock that completion takes, so that completion knows
+      // to wake it (a notify costs a shared atomic even when nobody waits: skipped otherwise).
+      std::lock_guard<spin_lock> lock(join_lock_);
+      if (done_.load(std::memory_order_relaxed)) return;
+      thread_waiting_ = true;
+    }
     while (!done_.load(std::memory_order_acquire)) done_.wait(false, std::memory_order_acquire);
   }
 
@@ -79,6 +87,7 @@ class join_state_base : public task_context {
   std::coroutine_handle<> waiter_;
   scheduler* waiter_sched_ = nullptr;
   std::atomic<bool> done_{false};  // written under join_lock_; read without it by done()
+  bool thread_waiting_ = false;     // a thread blocks in wait(): completion must notify
 };
 
 template <class T>
@@ -253,24 +262,28 @@ inline void detail::join_state_base::complete() noexcept {
 
 inline void detail::join_state_base::abandon() noexcept {
   set_abandoned();
+  bool notify = false;
   {
     std::lock_guard<spin_lock> lock(join_lock_);
     done_.store(true, std::memory_order_release);
     waiter_ = {};  // its frame is being destroyed too, or will never be resumed
+    notify = thread_waiting_;
   }
-  done_.notify_all();
+  if (notify) done_.notify_all();
 }
 
 inline void detail::join_state_base::finish() noexcept {
   std::coroutine_handle<> waiter;
   scheduler* where = nullptr;
+  bool notify = false;
   {
     std::lock_guard<spin_lock> lock(join_lock_);
     done_.store(true, std::memory_order_release);
     waiter = std::exchange(waiter_, {});
     where = waiter_sched_;
+    notify = thread_waiting_;
   }
-  done_.notify_all();
+  if (notify) done_.notify_all();
   if (waiter) where->schedule(waiter);
 }
 

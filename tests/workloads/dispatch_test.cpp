@@ -30,6 +30,31 @@ TEST(PlanDispatch, ClosedLoopSlotsPassStraightOn) {
   EXPECT_TRUE(d.complete_one()) << "the fourth completion is the last";
 }
 
+TEST(PlanDispatch, SaysWhetherASlotWasFreeSinceTheStartOrGivenBack) {
+  // The runner releases a task at time 0 only on a slot nobody used in this run; a slot a
+  // finished task gave back was free only from that finish on.
+  const auto p = plan_of(R"({"name": "d", "graph": {"shape": "independent", "tasks": 4},
+    "release": {"concurrency": 2}, "task": [{"cpu": "spin", "us": 1}]})");
+  wl::plan_dispatch d(p);
+  bool unused = false;
+  ASSERT_TRUE(d.admit(0, &unused));
+  EXPECT_TRUE(unused);
+  EXPECT_EQ(d.release_slot(0), -1) << "nobody queued: the slot is given back";
+  ASSERT_TRUE(d.admit(1, &unused));
+  EXPECT_TRUE(unused) << "the second slot was never used";
+  ASSERT_TRUE(d.admit(2, &unused));
+  EXPECT_FALSE(unused) << "the first slot, given back by task 0";
+  d.reset();
+  ASSERT_TRUE(d.admit(3, &unused));
+  EXPECT_TRUE(unused) << "reset makes every slot unused again";
+
+  const auto open = plan_of(R"({"name": "d", "graph": {"shape": "independent", "tasks": 2},
+    "task": [{"cpu": "spin", "us": 1}]})");
+  wl::plan_dispatch unlimited(open);
+  ASSERT_TRUE(unlimited.admit(0, &unused));
+  EXPECT_TRUE(unused) << "no slots: nothing to wait for";
+}
+
 TEST(PlanDispatch, DependenciesAndArrivalsAreRequirements) {
   // An open-loop chain: task 1 needs task 0 done AND its arrival.
   const auto p = plan_of(R"({"name": "d", "graph": {"shape": "chain", "tasks": 3},

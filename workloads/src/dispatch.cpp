@@ -36,6 +36,7 @@ void plan_dispatch::reset() noexcept {
   for (std::size_t g = 0; g < plan_->groups().size(); ++g) {
     std::lock_guard<std::mutex> lock(slots_[g].mutex);
     slots_[g].in_flight = 0;
+    slots_[g].never_used = slots_[g].limit;
     slots_[g].head = slots_[g].tail = 0;
   }
   remaining_.store(tasks.size(), std::memory_order_release);
@@ -45,12 +46,18 @@ bool plan_dispatch::satisfy(std::uint32_t i) noexcept {
   return pending_[i].fetch_sub(1, std::memory_order_acq_rel) == 1;
 }
 
-bool plan_dispatch::admit(std::uint32_t i) noexcept {
+bool plan_dispatch::admit(std::uint32_t i, bool* unused_since_start) noexcept {
   group_slots& s = slots_[plan_->tasks()[i].group];
-  if (s.limit == 0) return true;
+  if (s.limit == 0) {
+    if (unused_since_start != nullptr) *unused_since_start = true;
+    return true;
+  }
   std::lock_guard<std::mutex> lock(s.mutex);
   if (s.in_flight < s.limit) {
     ++s.in_flight;
+    const bool fresh = s.never_used > 0;
+    if (fresh) --s.never_used;
+    if (unused_since_start != nullptr) *unused_since_start = fresh;
     return true;
   }
   s.queue[s.tail++] = i;  // each work task queues at most once: capacity is work_count

@@ -28,8 +28,10 @@ class plan_dispatch {
   // it was the last one: the caller then readies it.
   bool satisfy(std::uint32_t i) noexcept;
   // Ready work task i asks to start: true when it may (a slot is free or there are no slots),
-  // false when it was queued for its group's next free slot.
-  bool admit(std::uint32_t i) noexcept;
+  // false when it was queued for its group's next free slot. When it may, *unused_since_start
+  // (if given) says whether it got a slot nobody had used in this run (so free since the
+  // start) or there are no slots, rather than one a finished task gave back at some time.
+  bool admit(std::uint32_t i, bool* unused_since_start = nullptr) noexcept;
   // Work task i finished: the task that takes its slot, or -1 when none waits (the slot frees).
   std::int64_t release_slot(std::uint32_t i) noexcept;
   // One task (work or inner node) is complete; true for the last one of the run.
@@ -39,7 +41,8 @@ class plan_dispatch {
   struct group_slots {
     std::mutex mutex;
     std::uint32_t in_flight = 0;
-    std::uint32_t limit = 0;  // 0: unlimited
+    std::uint32_t limit = 0;       // 0: unlimited
+    std::uint32_t never_used = 0;  // slots not yet taken in this run
     std::vector<std::uint32_t> queue;
     std::size_t head = 0, tail = 0;
   };

@@ -14,7 +14,8 @@
 // latest finish among its dependencies (the run's start if it has none) and, under a closed
 // loop, the finish of the task that handed it its slot; so a runtime slow to start its tasks
 // cannot hide it, and the runner reads no clock on the common paths. (Only a closed-loop task
-// that finds a free slot after the start reads the clock: which finish freed it is not known.)
+// that takes a slot a finished task gave back, rather than having it handed over, reads the
+// clock: which finish freed it is not known.)
 //
 // Cancellation (a watchdog's roots().cancel_all()): run_plan ends at once with the
 // cancellation; no further task is started, and the tasks already running end later, on their
@@ -65,7 +66,9 @@ struct run_shared : std::enable_shared_from_this<run_shared<R>> {
 };
 
 template <class R>
-void start_task(run_shared<R>& run, std::uint32_t i, std::uint64_t release_ns);
+void start_task(run_shared<R>& run, std::uint32_t i, std::uint64_t slot_ns);
+template <class R>
+void admit_and_start(run_shared<R>& run, std::uint32_t i);
 
 // When task i's dependencies were all done: the latest of their finish times (each recorded
 // before its satisfy(), which orders it before this read), or the run's start.
@@ -96,11 +99,8 @@ void on_complete(run_shared<R>& run, std::uint32_t i, std::uint64_t end_ns) {
       const std::uint64_t done = dependencies_done_ns(run.state, s);
       run.state.set_finish(s, done);
       on_complete(run, s, done);
-    } else if (run.dispatch.admit(s)) {
-      // Unlimited: released when its dependencies were done. Closed loop: it found a slot
-      // that some earlier finish freed, no later than now.
-      const bool limited = p.groups()[succ.group].release.mode == release_mode::closed;
-      start_task(run, s, limited ? run.now_ns() : 0);
+    } else {
+      admit_and_start(run, s);
     }
   }
   if (run.dispatch.complete_one()) run.all_done.set();
@@ -135,9 +135,19 @@ void start_task(run_shared<R>& run, std::uint32_t i, std::uint64_t slot_ns) {
   (void)rt::spawn(run.r, work_task(run.shared_from_this(), i));
 }
 
+// Readied task i asks for a slot. Unlimited, or a slot unused since the start: released when
+// its dependencies were done. A slot some finished task gave back: at that task's finish, which
+// is not known here but was no later than now.
+template <class R>
+void admit_and_start(run_shared<R>& run, std::uint32_t i) {
+  bool unused_since_start = false;
+  if (run.dispatch.admit(i, &unused_since_start))
+    start_task(run, i, unused_since_start ? 0 : run.now_ns());
+}
+
 template <class R>
 void ready(run_shared<R>& run, std::uint32_t i) {
-  if (run.dispatch.admit(i)) start_task(run, i, 0);
+  admit_and_start(run, i);
 }
 
 }  // namespace runner_detail

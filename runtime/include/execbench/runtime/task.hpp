@@ -15,16 +15,15 @@
 #include <type_traits>
 #include <utility>
 
+#include "execbench/runtime/frame_count.hpp"
 #include "execbench/runtime/frame_pool.hpp"
 #include "execbench/runtime/task_context.hpp"
 
 namespace execbench::rt {
 
-// Live coroutine frames of task<T> and of spawned roots: tests check it returns to zero.
-inline std::atomic<std::int64_t>& live_frames() noexcept {
-  static std::atomic<std::int64_t> count{0};
-  return count;
-}
+// Live coroutine frames of task<T> and of spawned roots: tests check it returns to where it
+// started (live_frames().load()).
+inline frame_count live_frames() noexcept { return {}; }
 
 namespace detail {
 
@@ -32,8 +31,8 @@ namespace detail {
 struct promise_base {
   task_context* ctx = nullptr;
 
-  promise_base() noexcept { live_frames().fetch_add(1, std::memory_order_relaxed); }
-  ~promise_base() { live_frames().fetch_sub(1, std::memory_order_relaxed); }
+  promise_base() noexcept { frame_count::add(1); }
+  ~promise_base() { frame_count::add(-1); }
   promise_base(const promise_base&) = delete;
   promise_base& operator=(const promise_base&) = delete;
 

@@ -117,7 +117,9 @@ std::string render_markdown(const tuning& t) {
            std::to_string(r.recommended_workers) +
            (r.recommended_workers == 1 ? " worker\n\n" : " workers\n\n");
     for (const auto& reason : r.reasons) out += "- " + reason + "\n";
-    out += "\n" + points_table(r).to_markdown();
+    // Appended in two steps: GCC 12 warns (-Wrestrict, falsely) on "literal" + std::string&&.
+    out += '\n';
+    out += points_table(r).to_markdown();
   }
   if (!t.skipped.empty()) {
     out += "\n### Skipped\n\n";

@@ -17,7 +17,6 @@
 #include <type_traits>
 #include <utility>
 
-#include "execbench/runtime/frame_pool.hpp"
 #include "execbench/runtime/spin_lock.hpp"
 #include "execbench/runtime/task.hpp"
 #include "execbench/runtime/task_context.hpp"
@@ -239,8 +238,7 @@ class [[nodiscard]] join_handle {
 // Start `t` on `s`: it runs concurrently with the caller, first resumed by `s`.
 template <class T>
 join_handle<T> spawn(scheduler& s, task<T> t) {
-  auto st = std::allocate_shared<detail::join_state<T>>(
-      detail::pool_allocator<detail::join_state<T>>{}, s);
+  auto st = std::make_shared<detail::join_state<T>>(s);
   auto frame = detail::run_root<T>(st.get(), std::move(t)).h;
   frame.promise().ctx = st.get();
   frame.promise().state = st;

@@ -16,7 +16,6 @@
 #include <utility>
 
 #include "execbench/runtime/frame_count.hpp"
-#include "execbench/runtime/frame_pool.hpp"
 #include "execbench/runtime/task_context.hpp"
 
 namespace execbench::rt {
@@ -35,12 +34,6 @@ struct promise_base {
   ~promise_base() { frame_count::add(-1); }
   promise_base(const promise_base&) = delete;
   promise_base& operator=(const promise_base&) = delete;
-
-  // Frames come from the per-thread frame pool (frame_pool.hpp).
-  static void* operator new(std::size_t bytes) { return frame_pool::allocate(bytes); }
-  static void operator delete(void* p, std::size_t bytes) noexcept {
-    frame_pool::deallocate(p, bytes);
-  }
 };
 
 // The context of whatever coroutine is awaiting; nullptr when it is not one of ours.

@@ -2,24 +2,12 @@
 
 #include <unistd.h>
 
-#include <array>
 #include <map>
 #include <utility>
 
 namespace execbench::workloads {
 
-workload_fixtures::workload_fixtures(const plan& p) : calibration_(kernels::calibrate()) {
-  // The speed of each kernel the plan uses, measured again now: a shared machine's speed drifts
-  // (seen here: 40% between start-up and a later row), and a CPU step of 100 us should take
-  // 100 us when it runs, not at start-up's speed; else a run could beat its ideal makespan.
-  std::array<bool, 4> used{};
-  for (const planned_task& t : p.tasks())
-    for (const planned_step& s : p.steps(t))
-      if (is_cpu(s.op)) used[static_cast<std::size_t>(kernel_of(s.op))] = true;
-  for (std::size_t k = 0; k < used.size(); ++k)
-    if (used[k])
-      calibration_.ns_per_iteration[k] =
-          kernels::measure_ns_per_iteration(static_cast<cpu_kernel>(k));
+workload_fixtures::workload_fixtures(const plan& p) : calibration_(&kernels::calibrate()) {
   if (p.totals().tcp_exchanges > 0) server_.emplace();
   if (p.disk_file_bytes() > 0) {
     disk_.emplace(p.disk_file_bytes());

@@ -22,9 +22,8 @@
 
 namespace execbench::workloads {
 
-// The fixtures a plan's steps use: calibrates the kernels (and measures the speed of those the
-// plan uses again); starts the loopback server when the plan has tcp steps; creates the disk
-// file (and opens it) when it has disk steps.
+// The fixtures a plan's steps use: calibrates the kernels; starts the loopback server when the
+// plan has tcp steps; creates the disk file (and opens it) when it has disk steps.
 class workload_fixtures {
  public:
   explicit workload_fixtures(const plan& p);
@@ -32,16 +31,14 @@ class workload_fixtures {
   workload_fixtures(const workload_fixtures&) = delete;
   workload_fixtures& operator=(const workload_fixtures&) = delete;
 
-  // The start-up calibration, with the speed of the kernels this plan uses measured again when
-  // the fixtures were made (just before a benchmark row): what the steps and the check use.
-  const kernels::calibration& calibration() const noexcept { return calibration_; }
+  const kernels::calibration& calibration() const noexcept { return *calibration_; }
   loopback_server* server() noexcept { return server_ ? &*server_ : nullptr; }
   const loopback_server* server() const noexcept { return server_ ? &*server_ : nullptr; }
   std::uint16_t tcp_port() const noexcept { return server_ ? server_->port() : 0; }
   int disk_fd() const noexcept { return disk_fd_; }
 
  private:
-  kernels::calibration calibration_;
+  const kernels::calibration* calibration_;
   std::optional<loopback_server> server_;
   std::optional<disk_fixture> disk_;
   int disk_fd_ = -1;

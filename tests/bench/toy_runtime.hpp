@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "execbench/runtime/adapter_support.hpp"
 #include "execbench/runtime/runtime.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"
@@ -42,8 +43,17 @@ class basic_toy_runtime final : public rt::scheduler {
   static constexpr std::string_view name{Name.chars};
 
   explicit basic_toy_runtime(std::size_t workers) {
-    for (std::size_t i = 0; i < std::max<std::size_t>(workers, 1); ++i) {
-      threads_.emplace_back([this] { work(); });
+    try {
+      for (std::size_t i = 0; i < std::max<std::size_t>(workers, 1); ++i)
+        threads_.push_back(rt::detail::start_thread([this] { work(); }));
+    } catch (...) {  // a thread refused: stop those started, so the error reaches the caller
+      {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+      }
+      ready_.notify_all();
+      for (auto& t : threads_) t.join();
+      throw;
     }
   }
   ~basic_toy_runtime() {

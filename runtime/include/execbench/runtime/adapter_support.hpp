@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -22,6 +23,21 @@ namespace execbench::rt::detail {
   std::fprintf(stderr, "execbench runtime: %s%s%s\n", what, *detail ? ": " : "", detail);
   std::fflush(stderr);
   std::terminate();
+}
+
+// Start a thread running f (copied for each attempt). While the kernel answers EAGAIN (thread
+// or memory-map limits reached by the whole machine, which a busy shared machine does hit)
+// it retries for up to a second; then, or on any other error, it throws std::system_error.
+template <class F>
+std::thread start_thread(const F& f) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return std::thread(f);
+    } catch (const std::system_error& e) {
+      if (e.code() != std::errc::resource_unavailable_try_again || attempt == 1000) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
 }
 
 // Runs a callable posted to a runtime. There is nobody to hand its exception to, so it ends the

@@ -305,6 +305,91 @@ TYPED_TEST(runtime_suite, destruction_with_10000_pending_tasks_frees_each_once) 
   EXPECT_EQ(execbench::rt::live_frames().load(), frames_before);
 }
 
+// ---- detached tasks ----
+
+// A detached worker: it yields, counts itself, and the last one sets `all`.
+template <class R>
+execbench::rt::detached detached_counter(R& rt, std::atomic<int>* ran, int count, event* all) {
+  co_await rt.yield();
+  if (ran->fetch_add(1) + 1 == count) all->set();
+}
+
+template <class R>
+execbench::rt::detached detached_sleeper(R& rt, std::atomic<int>* started,
+                                         std::atomic<int>* cleaned) {
+  co_await long_sleeper(rt, started, cleaned);  // cancellation ends it quietly
+}
+
+template <class R>
+execbench::rt::detached detached_pending(R& /*rt*/, event* ev, std::atomic<int>* started,
+                                         std::atomic<int>* destroyed) {
+  counted state(destroyed);
+  started->fetch_add(1);
+  co_await ev->wait();
+}
+
+TYPED_TEST(runtime_suite, detached_tasks_run_once_each_and_leave_the_registry) {
+  watchdog wd("detached_tasks_run_once_each", 60s);
+  constexpr int count = 2'000;
+  const auto frames_before = execbench::rt::live_frames().load();
+  std::atomic<int> ran{0};
+  event all;
+  {
+    TypeParam rt(workers);
+    auto main = [](TypeParam& r, std::atomic<int>* n, event* done) -> task<void> {
+      for (int i = 0; i < count; ++i)
+        execbench::rt::spawn_detached(detached_counter(r, n, count, done));
+      co_await done->wait();
+    };
+    rt.run(main(rt, &ran, &all));
+    EXPECT_EQ(ran.load(), count);
+    // The last ones may still be leaving on a worker: their frames go by shutdown's end.
+    rt.shutdown();
+    EXPECT_EQ(rt.roots().size(), 0u);
+  }
+  EXPECT_EQ(ran.load(), count);
+  EXPECT_EQ(execbench::rt::live_frames().load(), frames_before);
+}
+
+TYPED_TEST(runtime_suite, shutdown_cancels_detached_tasks_quietly) {
+  watchdog wd("shutdown_cancels_detached_tasks");
+  TypeParam rt(workers);
+  std::atomic<int> started{0}, cleaned{0};
+  constexpr int count = 8;
+  auto main = [](TypeParam& r, std::atomic<int>* s, std::atomic<int>* c) -> task<void> {
+    for (int i = 0; i < count; ++i) execbench::rt::spawn_detached(detached_sleeper(r, s, c));
+    co_await wait_until(r, s, 1);
+  };
+  rt.run(main(rt, &started, &cleaned));
+  const auto t0 = clock_type::now();
+  rt.shutdown();  // cancelled_error escaping a detached task is its normal end, not terminate
+  EXPECT_LT(clock_type::now() - t0, 5s);
+  EXPECT_EQ(rt.roots().size(), 0u);
+  EXPECT_EQ(cleaned.load(), count);
+}
+
+TYPED_TEST(runtime_suite, destruction_with_pending_detached_tasks_frees_each_once) {
+  watchdog wd("destruction_with_pending_detached_tasks", 60s);
+  constexpr int count = 1'000;
+  const auto frames_before = execbench::rt::live_frames().load();
+  auto events = std::make_unique<event[]>(count);
+  std::atomic<int> started{0}, destroyed{0};
+  {
+    TypeParam rt(workers);
+    auto main = [](TypeParam& r, event* evs, std::atomic<int>* s,
+                   std::atomic<int>* d) -> task<void> {
+      for (int i = 0; i < count; ++i)
+        execbench::rt::spawn_detached(detached_pending(r, &evs[i], s, d));
+      co_await wait_until(r, s, count);
+    };
+    rt.run(main(rt, events.get(), &started, &destroyed));
+    EXPECT_GE(rt.roots().size(), static_cast<std::size_t>(count));
+    EXPECT_EQ(destroyed.load(), 0);
+  }
+  EXPECT_EQ(destroyed.load(), count);
+  EXPECT_EQ(execbench::rt::live_frames().load(), frames_before);
+}
+
 // ---- posts from other threads ----
 
 TYPED_TEST(runtime_suite, posts_from_four_threads_all_run) {

@@ -40,6 +40,20 @@ void plan_dispatch::reset() noexcept {
     slots_[g].head = slots_[g].tail = 0;
   }
   remaining_.store(tasks.size(), std::memory_order_release);
+  all_done_.reset();
+  stopping_.store(false, std::memory_order_release);
+  std::lock_guard<std::mutex> lock(error_mutex_);
+  first_error_ = nullptr;
+}
+
+void plan_dispatch::record_error(std::exception_ptr e) noexcept {
+  std::lock_guard<std::mutex> lock(error_mutex_);
+  if (!first_error_) first_error_ = std::move(e);
+}
+
+std::exception_ptr plan_dispatch::first_error() const noexcept {
+  std::lock_guard<std::mutex> lock(error_mutex_);
+  return first_error_;
 }
 
 bool plan_dispatch::satisfy(std::uint32_t i) noexcept {

@@ -85,11 +85,11 @@ void run_state::reset() noexcept {
 }
 
 void run_state::finish_task(std::uint32_t i, std::uint64_t checksum, std::uint64_t cpu_ns,
-                            std::uint64_t wait_ns, clock::time_point end) noexcept {
+                            std::uint64_t wait_ns, std::uint64_t end_ns) noexcept {
   checksum_[i] = checksum;
   cpu_ns_[i] = cpu_ns;
   wait_ns_[i] = wait_ns;
-  finish_ns_[i] = ns_since_start(end);
+  finish_ns_[i] = end_ns;
   if (done_[i] == 0) {  // counted once, even if a runner reports a task twice
     done_[i] = 1;
     finished_.fetch_add(1, std::memory_order_acq_rel);

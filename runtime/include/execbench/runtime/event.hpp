@@ -37,6 +37,12 @@ class event {
     if (waiter) where->schedule(waiter);
   }
 
+  // Forget a set() that no wait() consumed. Not while a task waits.
+  void reset() noexcept {
+    std::lock_guard<spin_lock> lock(lock_);
+    set_ = false;
+  }
+
   // Await the next set(); consumes it. Cancellable: a cancelled waiter is woken at once.
   auto wait() noexcept;
 

@@ -4,11 +4,15 @@
 // can be waited for from a plain thread (get), and can cancel the task. The scheduler keeps a
 // registry of the spawned tasks still alive so that shutdown can cancel them and destruction
 // can free their frames.
+//
+// spawn_detached starts a task nobody joins (see "detached tasks" below): cheaper to start and
+// to end, for callers that track many tasks' ends themselves.
 #pragma once
 
 #include <atomic>
 #include <cassert>
 #include <coroutine>
+#include <concepts>
 #include <cstddef>
 #include <exception>
 #include <memory>
@@ -38,9 +42,9 @@ struct root_coro {
   std::coroutine_handle<root_promise> h;
 };
 
-class join_state_base : public task_context {
+class join_state_base : public root_node {
  public:
-  using task_context::task_context;
+  using root_node::root_node;
 
   bool done() const noexcept { return done_.load(std::memory_order_acquire); }
 
@@ -70,6 +74,7 @@ class join_state_base : public task_context {
   void complete() noexcept;
   // Called when the runtime destroys the frame instead of letting it finish.
   void abandon() noexcept;
+  void drop() noexcept override;
 
  protected:
   virtual void set_abandoned() noexcept = 0;
@@ -77,9 +82,6 @@ class join_state_base : public task_context {
  public:  // for spawn, the registry and the awaiters below, not for users
   void finish() noexcept;
 
-  // registry links
-  join_state_base* prev_ = nullptr;
-  join_state_base* next_ = nullptr;
   std::coroutine_handle<root_promise> frame_;
 
   spin_lock join_lock_;  // orders done_ against park(): a waiter parks before it, or not at all
@@ -248,6 +250,86 @@ join_handle<T> spawn(scheduler& s, task<T> t) {
   return join_handle<T>(std::move(st));
 }
 
+// ---- detached tasks ----
+//
+// A task nobody joins, for a caller that starts many and tracks their ends itself (the workload
+// runner): its root frame's promise is its context and its registry node, so starting one
+// allocates that frame and nothing else (no join state, no reference count), and its end takes
+// no lock but the registry's. Write it as a coroutine returning rt::detached whose first
+// parameter is the scheduler (the runtime) it runs on, and start it with spawn_detached.
+// Cancellation ends it quietly (cancelled_error escaping it is its normal end); any other
+// exception escaping it calls std::terminate: a detached task handles its own errors.
+class detached;
+
+namespace detail {
+
+struct detached_promise final : promise_base, root_node {
+  template <std::derived_from<scheduler> S, class... A>
+  explicit detached_promise(S& s, A&... /*the coroutine's other parameters*/) noexcept
+      : root_node(s) {
+    ctx = this;
+  }
+
+  detached get_return_object() noexcept;
+  std::suspend_always initial_suspend() const noexcept { return {}; }
+  auto final_suspend() const noexcept {
+    struct finisher {
+      bool await_ready() const noexcept { return false; }
+      void await_suspend(std::coroutine_handle<detached_promise> h) noexcept {
+        detached_promise& p = h.promise();
+        p.sched().roots().remove(&p);  // the node is in the frame: out of the registry first
+        h.destroy();
+      }
+      void await_resume() const noexcept {}
+    };
+    return finisher{};
+  }
+  void return_void() const noexcept {}
+  void unhandled_exception() const noexcept {
+    try {
+      throw;
+    } catch (const cancelled_error&) {
+      // cancelled: the task just ends
+    } catch (...) {
+      std::terminate();
+    }
+  }
+  void drop() noexcept override {
+    std::coroutine_handle<detached_promise>::from_promise(*this).destroy();
+  }
+};
+
+}  // namespace detail
+
+class [[nodiscard]] detached {
+ public:
+  using promise_type = detail::detached_promise;
+
+  explicit detached(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+  detached(detached&& other) noexcept : h_(std::exchange(other.h_, {})) {}
+  detached& operator=(detached&&) = delete;
+  ~detached() {
+    if (h_) h_.destroy();  // never started
+  }
+
+ private:
+  friend void spawn_detached(detached d) noexcept;
+  std::coroutine_handle<promise_type> h_;
+};
+
+inline detached detail::detached_promise::get_return_object() noexcept {
+  return detached(std::coroutine_handle<detached_promise>::from_promise(*this));
+}
+
+// Start a detached task on the scheduler it was created for; it runs concurrently with the
+// caller, first resumed by that scheduler.
+inline void spawn_detached(detached d) noexcept {
+  const auto h = std::exchange(d.h_, {});
+  detail::detached_promise& p = h.promise();
+  p.sched().roots().add(&p);
+  p.sched().schedule(h);
+}
+
 // ---- out-of-line pieces (header-only library) ----
 
 inline void detail::join_state_base::complete() noexcept {
@@ -285,7 +367,7 @@ inline void detail::join_state_base::finish() noexcept {
   if (waiter) where->schedule(waiter);
 }
 
-inline void root_registry::add(detail::join_state_base* n) noexcept {
+inline void root_registry::add(detail::root_node* n) noexcept {
   std::lock_guard<spin_lock> lock(lock_);
   n->prev_ = nullptr;
   n->next_ = head_;
@@ -294,7 +376,7 @@ inline void root_registry::add(detail::join_state_base* n) noexcept {
   ++size_;
 }
 
-inline void root_registry::remove(detail::join_state_base* n) noexcept {
+inline void root_registry::remove(detail::root_node* n) noexcept {
   std::lock_guard<spin_lock> lock(lock_);
   if (n->prev_ != nullptr) n->prev_->next_ = n->next_;
   if (n->next_ != nullptr) n->next_->prev_ = n->prev_;
@@ -315,7 +397,7 @@ inline void root_registry::cancel_all() noexcept {
 
 inline void root_registry::destroy_all() noexcept {
   for (;;) {
-    detail::join_state_base* n = nullptr;
+    detail::root_node* n = nullptr;
     {
       std::lock_guard<spin_lock> lock(lock_);
       n = head_;
@@ -325,11 +407,15 @@ inline void root_registry::destroy_all() noexcept {
       n->prev_ = n->next_ = nullptr;
       --size_;
     }
-    auto frame = std::exchange(n->frame_, {});
-    auto keep = frame.promise().state;  // the frame's reference goes with the frame
-    frame.destroy();
-    keep->abandon();
+    n->drop();
   }
+}
+
+inline void detail::join_state_base::drop() noexcept {
+  auto frame = std::exchange(frame_, {});
+  auto keep = frame.promise().state;  // the frame's reference goes with the frame
+  frame.destroy();
+  keep->abandon();
 }
 
 }  // namespace execbench::rt

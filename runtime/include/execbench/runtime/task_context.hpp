@@ -21,14 +21,14 @@ class cancelled_error : public std::exception {
 };
 
 namespace detail {
-class join_state_base;
+class root_node;
 }
 
 // The spawned tasks alive on one scheduler (methods in spawn.hpp).
 class root_registry {
  public:
-  void add(detail::join_state_base* n) noexcept;
-  void remove(detail::join_state_base* n) noexcept;
+  void add(detail::root_node* n) noexcept;
+  void remove(detail::root_node* n) noexcept;
   std::size_t size() const noexcept;
   // Request cancellation of every live spawned task (graceful shutdown's first half).
   void cancel_all() noexcept;
@@ -38,7 +38,7 @@ class root_registry {
 
  private:
   mutable spin_lock lock_;
-  detail::join_state_base* head_ = nullptr;
+  detail::root_node* head_ = nullptr;
   std::size_t size_ = 0;
 };
 
@@ -126,5 +126,24 @@ class task_context {
   spin_lock lock_;  // held for a few instructions; a mutex would double the cost of every wait
   cancellable_wait* wait_ = nullptr;
 };
+
+namespace detail {
+
+// A spawned task as its scheduler's registry sees it: its context, linked into the registry
+// while the task is alive. A joinable task's node is its join state; a detached task's is its
+// root frame's promise.
+class root_node : public task_context {
+ public:
+  using task_context::task_context;
+
+  // Destroy the task's frames without letting it finish (root_registry::destroy_all, while
+  // none of the runtime's threads runs it). The node may be gone when this returns.
+  virtual void drop() noexcept = 0;
+
+  root_node* prev_ = nullptr;
+  root_node* next_ = nullptr;
+};
+
+}  // namespace detail
 
 }  // namespace execbench::rt

@@ -5,16 +5,20 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "execbench/runtime/event.hpp"
 #include "execbench/workloads/plan.hpp"
 
 namespace execbench::workloads {
 
-// The runtime-independent bookkeeping of a run: requirement counters and closed-loop slots.
-// Preallocated per plan; reset() before each run. Thread-safe.
+// The runtime-independent bookkeeping of a run: requirement counters, closed-loop slots, and
+// the run's control (its end, its first error, whether it was cancelled), which the tasks of a
+// cancelled run still use after run_plan has returned: so it lives here, with the caller, and
+// no task holds a reference count. Preallocated per plan; reset() before each run. Thread-safe.
 class plan_dispatch {
  public:
   explicit plan_dispatch(const plan& p);
@@ -37,6 +41,15 @@ class plan_dispatch {
   // One task (work or inner node) is complete; true for the last one of the run.
   bool complete_one() noexcept { return remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1; }
 
+  // Set by the task that completes the run's last task; run_plan awaits it.
+  rt::event& all_done() noexcept { return all_done_; }
+  // The run was cancelled: start no more tasks.
+  void stop() noexcept { stopping_.store(true, std::memory_order_release); }
+  bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
+  // Keep the first error a task raised (later ones are dropped).
+  void record_error(std::exception_ptr e) noexcept;
+  std::exception_ptr first_error() const noexcept;
+
  private:
   struct group_slots {
     std::mutex mutex;
@@ -52,6 +65,10 @@ class plan_dispatch {
   std::vector<std::uint32_t> initial_;
   std::vector<std::uint32_t> arrivals_;
   std::atomic<std::uint64_t> remaining_{0};
+  rt::event all_done_;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex error_mutex_;
+  std::exception_ptr first_error_;
 };
 
 }  // namespace execbench::workloads

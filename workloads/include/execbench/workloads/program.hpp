@@ -216,7 +216,7 @@ rt::task<void> run_task(R& r, run_state& state, std::uint32_t index) {
     wait_ns += total > spent ? total - spent : 0;
     t0 = end;
   }
-  state.finish_task(index, acc, cpu_ns, wait_ns, t0);
+  state.finish_task(index, acc, cpu_ns, wait_ns, state.ns_since_start(t0));
 }
 
 }  // namespace execbench::workloads

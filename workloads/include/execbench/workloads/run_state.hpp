@@ -105,10 +105,10 @@ class run_state {
                : 0;
   }
 
-  // Called by the step program when task i has run all its steps, at time `end` (the clock
-  // read that ended its last step: its finish time).
+  // Called by the step program when task i has run all its steps, finishing `end_ns` after the
+  // start (the clock read that ended its last step), and by the runner for tree inner nodes.
   void finish_task(std::uint32_t i, std::uint64_t checksum, std::uint64_t cpu_ns,
-                   std::uint64_t wait_ns, clock::time_point end) noexcept;
+                   std::uint64_t wait_ns, std::uint64_t end_ns) noexcept;
   void add_tcp(std::uint64_t sent, std::uint64_t received) noexcept {
     tcp_sent_.fetch_add(sent, std::memory_order_relaxed);
     tcp_received_.fetch_add(received, std::memory_order_relaxed);

@@ -17,11 +17,14 @@
 // that takes a slot a finished task gave back, rather than having it handed over, reads the
 // clock: which finish freed it is not known.)
 //
+// Work tasks are started detached (rt::spawn_detached): the dispatch tracks their ends, so they
+// need no join state.
+//
 // Cancellation (a watchdog's roots().cancel_all()): run_plan ends at once with the
 // cancellation; no further task is started, and the tasks already running end later, on their
-// own. What they share lives outside run_plan's frame (each holds a reference count on it), so
-// they never touch a destroyed frame; run_state and plan_dispatch belong to the caller, who
-// keeps them until the runtime has no task left (destroying the runtime drains it).
+// own. All they share is in run_state and plan_dispatch, which belong to the caller, who keeps
+// them until the runtime has no task left (destroying the runtime drains it); nothing of
+// run_plan's frame is theirs.
 #pragma once
 
 #include <algorithm>
@@ -29,7 +32,6 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
-#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -48,17 +50,13 @@ namespace execbench::workloads {
 
 namespace runner_detail {
 
+// What every function of a run needs; all of it belongs to run_plan's caller, who keeps it
+// until the runtime has no task left (so a cancelled run's stragglers find it).
 template <class R>
-struct run_shared : std::enable_shared_from_this<run_shared<R>> {
-  run_shared(R& r_, run_state& s, plan_dispatch& d) : r(r_), state(s), dispatch(d) {}
-
+struct run_refs {
   R& r;
   run_state& state;
   plan_dispatch& dispatch;
-  rt::event all_done;
-  std::mutex error_mutex;
-  std::exception_ptr first_error;
-  std::atomic<bool> stopping{false};  // the run was cancelled: start no more tasks
 
   std::uint64_t now_ns() const noexcept {
     return state.ns_since_start(std::chrono::steady_clock::now());
@@ -66,9 +64,9 @@ struct run_shared : std::enable_shared_from_this<run_shared<R>> {
 };
 
 template <class R>
-void start_task(run_shared<R>& run, std::uint32_t i, std::uint64_t slot_ns);
+void start_task(const run_refs<R>& run, std::uint32_t i, std::uint64_t slot_ns);
 template <class R>
-void admit_and_start(run_shared<R>& run, std::uint32_t i);
+void admit_and_start(const run_refs<R>& run, std::uint32_t i);
 
 // When task i's dependencies were all done: the latest of their finish times (each recorded
 // before its satisfy(), which orders it before this read), or the run's start.
@@ -83,7 +81,7 @@ inline std::uint64_t dependencies_done_ns(const run_state& state, std::uint32_t 
 // Task i has ended at `end_ns` (or, for an inner node, its children have): pass its slot on,
 // ready what waited for it, and end the run after the last task.
 template <class R>
-void on_complete(run_shared<R>& run, std::uint32_t i, std::uint64_t end_ns) {
+void on_complete(const run_refs<R>& run, std::uint32_t i, std::uint64_t end_ns) {
   const plan& p = run.state.the_plan();
   const planned_task& t = p.tasks()[i];
   if (t.work) {
@@ -92,62 +90,51 @@ void on_complete(run_shared<R>& run, std::uint32_t i, std::uint64_t end_ns) {
   }
   for (std::uint32_t s : p.successors(t)) {
     if (!run.dispatch.satisfy(s)) continue;
-    const planned_task& succ = p.tasks()[s];
-    if (!succ.work) {
+    if (!p.tasks()[s].work) {
       // An inner node gathers: it is done as soon as its last child is.
-      run.state.finish_task(s, 0, 0, 0, run.state.start());
       const std::uint64_t done = dependencies_done_ns(run.state, s);
-      run.state.set_finish(s, done);
+      run.state.finish_task(s, 0, 0, 0, done);
       on_complete(run, s, done);
     } else {
       admit_and_start(run, s);
     }
   }
-  if (run.dispatch.complete_one()) run.all_done.set();
+  if (run.dispatch.complete_one()) run.dispatch.all_done().set();
 }
 
-// Holds `keep` (its run's shared state) until it ends, which may be after run_plan has.
+// Work task i, started detached: its root frame is all it allocates besides run_task's.
 template <class R>
-rt::task<void> work_task(std::shared_ptr<run_shared<R>> keep, std::uint32_t i) {
-  run_shared<R>& run = *keep;
-  bool failed = false;
+rt::detached work_task(R& r, run_state& state, plan_dispatch& dispatch, std::uint32_t i) {
+  const run_refs<R> run{r, state, dispatch};
   try {
-    co_await run_task(run.r, run.state, i);  // records the finish time
+    co_await run_task(r, state, i);  // records the finish time
   } catch (...) {
-    failed = true;
-    std::lock_guard<std::mutex> lock(run.error_mutex);
-    if (!run.first_error) run.first_error = std::current_exception();
+    dispatch.record_error(std::current_exception());
+    state.set_finish(i, run.now_ns());
   }
-  if (failed) run.state.set_finish(i, run.now_ns());
-  on_complete(run, i, run.state.finish_ns(i));
+  on_complete(run, i, state.finish_ns(i));
 }
 
 // Start work task i, which got its slot (if its group has slots) at slot_ns.
 template <class R>
-void start_task(run_shared<R>& run, std::uint32_t i, std::uint64_t slot_ns) {
-  if (run.stopping.load(std::memory_order_acquire)) return;
+void start_task(const run_refs<R>& run, std::uint32_t i, std::uint64_t slot_ns) {
+  if (run.dispatch.stopping()) return;
   const planned_task& t = run.state.the_plan().tasks()[i];
   const auto& release = run.state.the_plan().groups()[t.group].release;
   run.state.set_release(i, release.mode == release_mode::open
                                ? t.arrival_ns
                                : std::max(slot_ns, dependencies_done_ns(run.state, i)));
-  // The handle is dropped: completion is tracked by the dispatch, errors by work_task.
-  (void)rt::spawn(run.r, work_task(run.shared_from_this(), i));
+  rt::spawn_detached(work_task(run.r, run.state, run.dispatch, i));
 }
 
 // Readied task i asks for a slot. Unlimited, or a slot unused since the start: released when
 // its dependencies were done. A slot some finished task gave back: at that task's finish, which
 // is not known here but was no later than now.
 template <class R>
-void admit_and_start(run_shared<R>& run, std::uint32_t i) {
+void admit_and_start(const run_refs<R>& run, std::uint32_t i) {
   bool unused_since_start = false;
   if (run.dispatch.admit(i, &unused_since_start))
     start_task(run, i, unused_since_start ? 0 : run.now_ns());
-}
-
-template <class R>
-void ready(run_shared<R>& run, std::uint32_t i) {
-  admit_and_start(run, i);
 }
 
 }  // namespace runner_detail
@@ -162,8 +149,7 @@ rt::task<void> run_plan(R& r, run_state& state, plan_dispatch& dispatch) {
   using namespace runner_detail;
   if (state.tasks_finished() != 0 || state.makespan_ns() != 0)
     throw std::logic_error("run_plan: the run_state was not reset after its last run");
-  const auto shared = std::make_shared<run_shared<R>>(r, state, dispatch);
-  run_shared<R>& run = *shared;
+  const run_refs<R> run{r, state, dispatch};
   state.set_start(std::chrono::steady_clock::now());
   const plan& p = state.the_plan();
 
@@ -171,27 +157,27 @@ rt::task<void> run_plan(R& r, run_state& state, plan_dispatch& dispatch) {
   // run: its start, tens of microseconds, is inside the measured run.)
   std::thread arrivals;
   if (!dispatch.arrival_order().empty()) {
-    arrivals = std::thread([shared, &p] {
-      for (std::uint32_t i : shared->dispatch.arrival_order()) {
-        std::this_thread::sleep_until(shared->state.start() +
+    arrivals = std::thread([run, &p] {
+      for (std::uint32_t i : run.dispatch.arrival_order()) {
+        std::this_thread::sleep_until(run.state.start() +
                                       std::chrono::nanoseconds(p.tasks()[i].arrival_ns));
-        if (shared->stopping.load(std::memory_order_acquire)) return;
-        if (shared->dispatch.satisfy(i)) ready(*shared, i);
+        if (run.dispatch.stopping()) return;
+        if (run.dispatch.satisfy(i)) admit_and_start(run, i);
       }
     });
   }
-  for (std::uint32_t i : dispatch.initially_ready()) ready(run, i);  // at the start
+  for (std::uint32_t i : dispatch.initially_ready()) admit_and_start(run, i);  // at the start
   try {
-    co_await run.all_done.wait();
+    co_await dispatch.all_done().wait();
   } catch (...) {
-    // Cancelled: stop starting tasks; those running hold `shared` until they end.
-    run.stopping.store(true, std::memory_order_release);
+    // Cancelled: stop starting tasks; those running end on their own, later.
+    dispatch.stop();
     if (arrivals.joinable()) arrivals.join();
     throw;
   }
   state.set_makespan(run.now_ns());
   if (arrivals.joinable()) arrivals.join();
-  if (run.first_error) std::rethrow_exception(run.first_error);
+  if (auto e = dispatch.first_error()) std::rethrow_exception(e);
 }
 
 }  // namespace execbench::workloads

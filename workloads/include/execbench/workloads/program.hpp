@@ -1,6 +1,6 @@
 // The step program: what one task of a plan does, written once for every runtime.
 //
-// run_task awaits only what the runtime contract provides (rt::runtime: sleep, readable,
+// step_program awaits only what the runtime contract provides (rt::runtime: sleep, readable,
 // writable, cpu, blocking). On the async runtimes those awaits suspend; on the blocking ones
 // they block the worker thread and complete at once: the same code is a coroutine program on
 // the former and ordinary blocking code on the latter.
@@ -168,55 +168,87 @@ rt::task<void> lock_step(R& r, run_state& state, const planned_step& s) {
 
 }  // namespace program_detail
 
-// Run the steps of task `index` of state's plan on runtime r, then record its results in
-// state (finish_task). Tree inner nodes (no steps) finish at once with checksum 0. Exceptions
-// (a socket error, cancellation) propagate to whoever awaits the task; locks and sockets are
-// released on the way out.
-template <rt::runtime R>
-rt::task<void> run_task(R& r, run_state& state, std::uint32_t index) {
+// The step program itself: run the steps of task `index` of state's plan on runtime r, record
+// its results in state (finish_task), then tell `ending`. Written once, it serves as two
+// coroutine types (Coro): an awaited rt::task<void> (run_task below) and the runner's detached
+// task (runner.hpp), which is then a single frame per task. `ending` provides
+//   failed(): called inside the handler of the exception that ended the steps (a socket error,
+//             cancellation): rethrow it to the awaiter, or record it; if it returns, the task
+//             is finished at the current time, without its results;
+//   ended(index, finish_ns): the task has finished (or failed) at finish_ns after the start.
+// Locks and sockets are released on the way out. Tree inner nodes (no steps) are not run here.
+template <class Coro, rt::runtime R, class Ending>
+Coro step_program(R& r, run_state& state, std::uint32_t index, Ending ending) {
   using namespace program_detail;
   const plan& p = state.the_plan();
   std::uint64_t acc = 0, cpu_ns = 0, wait_ns = 0;
   tcp_connection_guard conn;
   tcp_exchange ex;
+  bool failed = false;
 
   // One clock read per step boundary: the read that ends a step starts the next, and the last
   // one is the task's finish time (timers sleep until t0 + latency, with no read of their own).
   auto t0 = clock::now();
-  for (const planned_step& s : p.steps(p.tasks()[index])) {
-    std::uint64_t spent = 0;  // inside a CPU kernel
-    switch (s.op) {
-      case step_op::timer:
-        co_await r.sleep_until(t0 + std::chrono::nanoseconds(s.ns));
-        break;
-      case step_op::blocking:
-        co_await blocking_step(r, s);
-        break;
-      case step_op::tcp:
-        co_await tcp_step(r, state, s, conn, ex);
-        break;
-      case step_op::disk:
-        acc = fold_checksum(acc, co_await disk_step(r, state, s));
-        break;
-      case step_op::lock:
-        co_await lock_step(r, state, s);
-        break;
-      default:
-        if (is_cpu(s.op)) {
-          const auto [result, in_kernel] = co_await cpu_step(r, s, state.fixtures().calibration());
-          acc = fold_checksum(acc, result);
-          spent = in_kernel;
-        }
-        break;
+  try {
+    for (const planned_step& s : p.steps(p.tasks()[index])) {
+      std::uint64_t spent = 0;  // inside a CPU kernel
+      switch (s.op) {
+        case step_op::timer:
+          co_await r.sleep_until(t0 + std::chrono::nanoseconds(s.ns));
+          break;
+        case step_op::blocking:
+          co_await blocking_step(r, s);
+          break;
+        case step_op::tcp:
+          co_await tcp_step(r, state, s, conn, ex);
+          break;
+        case step_op::disk:
+          acc = fold_checksum(acc, co_await disk_step(r, state, s));
+          break;
+        case step_op::lock:
+          co_await lock_step(r, state, s);
+          break;
+        default:
+          if (is_cpu(s.op)) {
+            const auto [result, in_kernel] =
+                co_await cpu_step(r, s, state.fixtures().calibration());
+            acc = fold_checksum(acc, result);
+            spent = in_kernel;
+          }
+          break;
+      }
+      // A CPU step's time outside its kernel (queueing for loop_offload's pool) is waiting.
+      const auto end = clock::now();
+      const std::uint64_t total = ns_between(t0, end);
+      cpu_ns += spent;
+      wait_ns += total > spent ? total - spent : 0;
+      t0 = end;
     }
-    // A CPU step's time outside its kernel (queueing for loop_offload's pool) is waiting.
-    const auto end = clock::now();
-    const std::uint64_t total = ns_between(t0, end);
-    cpu_ns += spent;
-    wait_ns += total > spent ? total - spent : 0;
-    t0 = end;
+  } catch (...) {
+    ending.failed();
+    failed = true;
   }
-  state.finish_task(index, acc, cpu_ns, wait_ns, state.ns_since_start(t0));
+  if (failed) {
+    state.set_finish(index, state.ns_since_start(clock::now()));
+  } else {
+    state.finish_task(index, acc, cpu_ns, wait_ns, state.ns_since_start(t0));
+  }
+  ending.ended(index, state.finish_ns(index));
+}
+
+namespace program_detail {
+// run_task's ending: errors go to the awaiter.
+struct rethrow_to_awaiter {
+  [[noreturn]] void failed() const { throw; }
+  void ended(std::uint32_t, std::uint64_t) const noexcept {}
+};
+}  // namespace program_detail
+
+// The step program of task `index` as a task to await: its exceptions (a socket error,
+// cancellation) propagate to the awaiter.
+template <rt::runtime R>
+rt::task<void> run_task(R& r, run_state& state, std::uint32_t index) {
+  return step_program<rt::task<void>>(r, state, index, program_detail::rethrow_to_awaiter{});
 }
 
 }  // namespace execbench::workloads

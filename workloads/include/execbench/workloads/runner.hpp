@@ -3,8 +3,8 @@
 // A task starts once all its requirements are met: each of its dependencies has finished and,
 // under an open loop, its scheduled arrival has come. Then, under a closed loop, it waits for
 // one of its group's `concurrency` slots (FIFO); otherwise it starts at once. Starting a work
-// task spawns run_task on the runtime; a tree's inner node has no task of its own: it finishes
-// as its last child does. Open-loop arrivals come from a load-generator thread outside the
+// task spawns its step program on the runtime; a tree's inner node has no task of its own: it
+// finishes as its last child does. Open-loop arrivals come from a load-generator thread outside the
 // runtime (as a real client would: on a blocking runtime a sleeping driver would hold a worker).
 //
 // Latency per work task (run_state::release_ns / finish_ns): from its release (closed loop:
@@ -102,18 +102,14 @@ void on_complete(const run_refs<R>& run, std::uint32_t i, std::uint64_t end_ns) 
   if (run.dispatch.complete_one()) run.dispatch.all_done().set();
 }
 
-// Work task i, started detached: its root frame is all it allocates besides run_task's.
+// How a work task ends (step_program's `ending`): its first error is the run's, and its end
+// passes its slot on and readies its successors.
 template <class R>
-rt::detached work_task(R& r, run_state& state, plan_dispatch& dispatch, std::uint32_t i) {
-  const run_refs<R> run{r, state, dispatch};
-  try {
-    co_await run_task(r, state, i);  // records the finish time
-  } catch (...) {
-    dispatch.record_error(std::current_exception());
-    state.set_finish(i, run.now_ns());
-  }
-  on_complete(run, i, state.finish_ns(i));
-}
+struct work_task_ending {
+  run_refs<R> run;
+  void failed() const noexcept { run.dispatch.record_error(std::current_exception()); }
+  void ended(std::uint32_t i, std::uint64_t finish_ns) const { on_complete(run, i, finish_ns); }
+};
 
 // Start work task i, which got its slot (if its group has slots) at slot_ns.
 template <class R>
@@ -124,7 +120,8 @@ void start_task(const run_refs<R>& run, std::uint32_t i, std::uint64_t slot_ns) 
   run.state.set_release(i, release.mode == release_mode::open
                                ? t.arrival_ns
                                : std::max(slot_ns, dependencies_done_ns(run.state, i)));
-  rt::spawn_detached(work_task(run.r, run.state, run.dispatch, i));
+  // Detached: the dispatch tracks its end, so it needs no join state; one frame per task.
+  rt::spawn_detached(step_program<rt::detached>(run.r, run.state, i, work_task_ending<R>{run}));
 }
 
 // Readied task i asks for a slot. Unlimited, or a slot unused since the start: released when

@@ -54,21 +54,15 @@ void thread_per_task_runtime::submit(detail::work_item w) noexcept {
 void thread_per_task_runtime::start_locked(detail::work_item w) noexcept {
   running_.emplace_front();
   auto self = running_.begin();
-  // EAGAIN is the kernel saying "not now" (thread or memory-map limits reached by the whole
-  // machine): retry for up to a second before giving up, since a lost work item would leave its
-  // task suspended forever. The work item is moved into the thread only once it has started.
+  // detail::start_thread retries EAGAIN (the machine's thread limits, "not now") for a second;
+  // past that there is no one to hand the failure to: a lost work item would leave its task
+  // suspended forever. The work item is moved into the thread only once it has started.
   auto start = std::make_shared<detail::work_item>(std::move(w));
-  for (int attempt = 0;; ++attempt) {
-    try {
-      // The thread finds its own list node under mutex_, which is held until it is assigned.
-      *self = std::thread([this, self, start]() mutable { thread_main(self, std::move(*start)); });
-      break;
-    } catch (const std::system_error& e) {
-      if (e.code() != std::errc::resource_unavailable_try_again || attempt == 1000) {
-        detail::fatal("thread_per_task: cannot start a thread", e.what());
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+  try {
+    // The thread finds its own list node under mutex_, which is held until it is assigned.
+    *self = detail::start_thread([this, self, start] { thread_main(self, std::move(*start)); });
+  } catch (const std::system_error& e) {
+    detail::fatal("thread_per_task: cannot start a thread", e.what());
   }
   ++alive_;
 }

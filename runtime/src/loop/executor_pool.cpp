@@ -3,13 +3,15 @@
 
 #include <algorithm>
 
+#include "execbench/runtime/adapter_support.hpp"
+
 namespace execbench::rt {
 
 executor_pool::executor_pool(std::size_t threads) {
   const std::size_t n = std::max<std::size_t>(1, threads);
   threads_.reserve(n);
   try {
-    for (std::size_t i = 0; i < n; ++i) threads_.emplace_back([this] { work(); });
+    for (std::size_t i = 0; i < n; ++i) threads_.push_back(detail::start_thread([this] { work(); }));
   } catch (...) {
     {
       std::lock_guard<std::mutex> lock(mutex_);

@@ -139,8 +139,10 @@ execbench's own flags:
 Workload rows: each iteration runs the whole workload once; set-up (runtime threads, loopback
 server, disk file, calibration, plan) is outside the timed region. Counters: tasks_per_s,
 lat_p50_us, lat_p99_us, lat_p999_us, lat_max_us (per-task latency over all iterations of the
-row), makespan_ms, ideal_ms (the lower bound on this machine's hardware threads: the same for
-every runtime of a workload), efficiency (ideal / makespan), cpu_util, wait_compute_ratio,
+row), makespan_ms, ideal_ms (the lower bound on this machine's hardware threads, with CPU
+work at the fastest kernel speed measured in the row's own runs, since a shared machine's speed
+drifts from the start-up calibration; without CPU work, the same for every runtime),
+efficiency (ideal / makespan), cpu_util, wait_compute_ratio,
 ctx_switches_vol, ctx_switches_invol (per run), max_rss_mb (the row's peak: the peak mark is
 reset per row through /proc/self/clear_refs), loop_lag_p99_us (loop, loop_offload, asio),
 workers. Every preset runs on every runtime: none of the pairings is meaningless, only some

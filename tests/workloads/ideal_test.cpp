@@ -5,17 +5,18 @@
 #include <string>
 
 #include "execbench/workloads/presets.hpp"
+#include "execbench/workloads/run_state.hpp"
 
 namespace wl = execbench::workloads;
 
 namespace {
 
 wl::ideal_makespan ideal_of(const std::string& graph, const std::string& steps, unsigned cores,
-                            const std::string& release = "") {
+                            const std::string& release = "", double cpu_scale = 1.0) {
   const std::string text = R"({"name": "t", "graph": )" + graph + R"(, "task": )" + steps +
                            (release.empty() ? "" : R"(, "release": )" + release) + "}";
   return wl::compute_ideal_makespan(wl::materialize(wl::parse_workload_text(text, "t.json")),
-                                    cores);
+                                    cores, cpu_scale);
 }
 
 }  // namespace
@@ -143,6 +144,45 @@ TEST(IdealMakespan, GroupsSideBySide) {
 TEST(IdealMakespan, ZeroCoresIsRejected) {
   const auto plan = wl::materialize(wl::load_preset("cpu_fanout"));
   EXPECT_THROW(wl::compute_ideal_makespan(plan, 0), std::invalid_argument);
+  EXPECT_THROW(wl::compute_ideal_makespan(plan, 2, 0.0), std::invalid_argument);
+  EXPECT_THROW(wl::compute_ideal_makespan(plan, 2, -1.0), std::invalid_argument);
+}
+
+TEST(IdealMakespan, CpuScaleScalesOnlyTheCpuWork) {
+  // A chain of 3 tasks of 100 CPU + 300 wait, with kernels running at half the planned time:
+  // each task lasts 50 + 300, the chain 1050; CPU 150 over 1 core.
+  const auto m = ideal_of(R"({"shape": "chain", "tasks": 3})",
+                          R"([{"cpu": "spin", "us": 100}, {"io": "timer", "latency_us": 300}])", 1,
+                          "", 0.5);
+  EXPECT_DOUBLE_EQ(m.critical_path_us, 1050);
+  EXPECT_DOUBLE_EQ(m.total_cpu_us, 150);
+  EXPECT_DOUBLE_EQ(m.cpu_bound_us, 150);
+  EXPECT_DOUBLE_EQ(m.total_task_us, 1050);
+  // cpu_fanout at 1.25x the planned kernel time: 2000 x 125 us over 2 cores.
+  const auto c = wl::compute_ideal_makespan(wl::materialize(wl::load_preset("cpu_fanout")), 2, 1.25);
+  EXPECT_DOUBLE_EQ(c.value_us(), 125000);
+  // Without CPU work the scale changes nothing.
+  const auto s = wl::compute_ideal_makespan(wl::materialize(wl::load_preset("sleep_fanout")), 2, 3);
+  EXPECT_DOUBLE_EQ(s.value_us(), 10000);
+}
+
+TEST(KernelTimeRatio, FastestLongEnoughFinishedTask) {
+  // Five tasks that plan 100 us of CPU each.
+  const auto plan = wl::materialize(wl::parse_workload_text(
+      R"({"name": "k", "graph": {"shape": "independent", "tasks": 5},
+          "task": [{"cpu": "spin", "us": 100}]})",
+      "k.json"));
+  wl::workload_fixtures fixtures(plan);
+  wl::run_state state(plan, fixtures);
+  EXPECT_DOUBLE_EQ(state.kernel_time_ratio(), 1.0) << "nothing finished: the plan's speed";
+  state.finish_task(0, 0, 130'000, 0, 1);  // preempted: 1.3x
+  state.finish_task(1, 0, 90'000, 0, 1);   // the machine ran faster than calibrated
+  state.finish_task(2, 0, 110'000, 0, 1);
+  EXPECT_DOUBLE_EQ(state.kernel_time_ratio(), 0.9);
+  EXPECT_DOUBLE_EQ(state.kernel_time_ratio(200'000), 1.0) << "no task plans 200 us";
+  state.reset();
+  state.finish_task(3, 0, 0, 0, 1);  // a task whose kernel time was not recorded is skipped
+  EXPECT_DOUBLE_EQ(state.kernel_time_ratio(), 1.0);
 }
 
 TEST(IdealMakespan, EveryPresetFitsInASecondOnTwoCores) {

@@ -17,15 +17,21 @@ std::uint64_t task_cpu_ns(const plan& p, const planned_task& t) noexcept {
   return ns;
 }
 
-std::uint64_t task_duration_ns(const plan& p, const planned_task& t) noexcept {
-  std::uint64_t ns = 0;
-  for (const auto& s : p.steps(t))
-    if (s.op != step_op::disk) ns += s.ns;
-  return ns;
+std::uint64_t task_duration_ns(const plan& p, const planned_task& t, double cpu_scale) noexcept {
+  std::uint64_t ns = 0, cpu = 0;
+  for (const auto& s : p.steps(t)) {
+    if (is_cpu(s.op))
+      cpu += s.ns;
+    else if (s.op != step_op::disk)
+      ns += s.ns;
+  }
+  return ns + static_cast<std::uint64_t>(static_cast<double>(cpu) * cpu_scale);
 }
 
-ideal_makespan compute_ideal_makespan(const plan& p, unsigned cores) {
+ideal_makespan compute_ideal_makespan(const plan& p, unsigned cores, double cpu_scale) {
   if (cores == 0) throw std::invalid_argument("compute_ideal_makespan: cores must be >= 1");
+  if (!(cpu_scale > 0))
+    throw std::invalid_argument("compute_ideal_makespan: cpu_scale must be > 0");
   ideal_makespan m;
   m.cores = cores;
   const auto tasks = p.tasks();
@@ -38,8 +44,8 @@ ideal_makespan compute_ideal_makespan(const plan& p, unsigned cores) {
 
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     const planned_task& t = tasks[i];
-    const std::uint64_t d = task_duration_ns(p, t);
-    const std::uint64_t c = task_cpu_ns(p, t);
+    const std::uint64_t d = task_duration_ns(p, t, cpu_scale);
+    const auto c = static_cast<std::uint64_t>(static_cast<double>(task_cpu_ns(p, t)) * cpu_scale);
     std::uint64_t start = 0, start_arrival = t.arrival_ns;
     for (std::uint32_t dep : p.dependencies(t)) {
       start = std::max(start, ef[dep]);

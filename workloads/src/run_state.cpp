@@ -5,6 +5,8 @@
 #include <map>
 #include <utility>
 
+#include "execbench/workloads/ideal.hpp"
+
 namespace execbench::workloads {
 
 workload_fixtures::workload_fixtures(const plan& p) : calibration_(&kernels::calibrate()) {
@@ -103,6 +105,20 @@ std::vector<std::uint64_t> run_state::work_latencies_ns() const {
     if (plan_->tasks()[i].work)
       out.push_back(finish_ns_[i] > release_ns_[i] ? finish_ns_[i] - release_ns_[i] : 0);
   return out;
+}
+
+double run_state::kernel_time_ratio(std::uint64_t min_planned_ns) const noexcept {
+  double best = 0;
+  bool any = false;
+  const auto tasks = plan_->tasks();
+  for (std::uint32_t i = 0; i < tasks.size(); ++i) {
+    const std::uint64_t planned = task_cpu_ns(*plan_, tasks[i]);
+    if (planned == 0 || planned < min_planned_ns || done_[i] == 0 || cpu_ns_[i] == 0) continue;
+    const double r = static_cast<double>(cpu_ns_[i]) / static_cast<double>(planned);
+    best = any ? std::min(best, r) : r;
+    any = true;
+  }
+  return any ? best : 1.0;
 }
 
 double run_state::wait_compute_ratio() const noexcept {

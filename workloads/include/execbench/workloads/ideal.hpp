@@ -1,6 +1,11 @@
 // The ideal makespan: a lower bound, known before running, that no scheduler on P cores can
 // beat. Efficiency = ideal / measured.
 //
+// CPU work is planned in time at the start-up calibration's kernel speed, but a shared machine's
+// speed drifts (here by up to 1.7x within seconds), so the bound for one run takes cpu_scale:
+// the ratio of the kernel time measured in that run to the planned time, at its fastest
+// (run_state::kernel_time_ratio). Every cpu(t) below is multiplied by it; 1 is the plan.
+//
 // Per task t (from its planned steps):
 //   cpu(t)      = sum of its CPU steps' work (spin, compute, memory, hash);
 //   duration(t) = cpu(t) + its timer and blocking latencies + its tcp steps' server delays
@@ -44,11 +49,13 @@ struct ideal_makespan {
   double value_us() const noexcept;
 };
 
-// cpu(t) and duration(t) of one planned task, in nanoseconds.
+// cpu(t) and duration(t) of one planned task, in nanoseconds (duration with cpu(t) x cpu_scale).
 std::uint64_t task_cpu_ns(const plan& p, const planned_task& t) noexcept;
-std::uint64_t task_duration_ns(const plan& p, const planned_task& t) noexcept;
+std::uint64_t task_duration_ns(const plan& p, const planned_task& t,
+                               double cpu_scale = 1.0) noexcept;
 
-// The ideal makespan of a plan on `cores` cores (cores >= 1).
-ideal_makespan compute_ideal_makespan(const plan& p, unsigned cores);
+// The ideal makespan of a plan on `cores` cores (cores >= 1), its CPU work scaled by cpu_scale
+// (> 0).
+ideal_makespan compute_ideal_makespan(const plan& p, unsigned cores, double cpu_scale = 1.0);
 
 }  // namespace execbench::workloads

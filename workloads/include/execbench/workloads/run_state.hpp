@@ -127,6 +127,13 @@ class run_state {
   std::uint64_t wait_ns(std::uint32_t i) const noexcept { return wait_ns_[i]; }
   // Measured W/C over the whole run: sum of waits / sum of CPU (0 when there is no CPU).
   double wait_compute_ratio() const noexcept;
+  // How fast the kernels ran in this run against the start-up calibration: the smallest ratio
+  // of a task's measured kernel time to its planned CPU time, over the finished tasks with at
+  // least min_planned_ns of CPU (shorter ones are dominated by clock-read granularity); 1 when
+  // there is none. The smallest, because a task's kernel time also counts any time its thread
+  // was preempted: the fastest task is the one the machine ran undisturbed, and the ideal
+  // makespan at that speed is still a bound no schedule beats (ideal.hpp, cpu_scale).
+  double kernel_time_ratio(std::uint64_t min_planned_ns = 10'000) const noexcept;
   // Latency bookkeeping, written by the runner (runner.hpp), in ns after the run's start:
   // release is when the task was let in (open loop: its scheduled arrival), finish when it ended.
   void set_release(std::uint32_t i, std::uint64_t ns) noexcept { release_ns_[i] = ns; }

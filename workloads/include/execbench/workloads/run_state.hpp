@@ -117,9 +117,10 @@ class run_state {
     disk_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   }
 
-  std::uint64_t tasks_finished() const noexcept {
-    return finished_.load(std::memory_order_acquire);
-  }
+  // How many tasks have finished: O(tasks), for after a run.
+  std::uint64_t tasks_finished() const noexcept;
+  // Whether a run has started since the last reset (the runner set its start).
+  bool has_run() const noexcept { return start_ != clock::time_point{}; }
   bool finished(std::uint32_t i) const noexcept { return done_[i] != 0; }
   std::uint64_t checksum(std::uint32_t i) const noexcept { return checksum_[i]; }
   // Per task: time inside CPU kernels, and wall time in every other step (waits).
@@ -157,7 +158,7 @@ class run_state {
   std::uint64_t makespan_ns_ = 0;
   clock::time_point start_{};
   std::vector<std::uint8_t> done_;
-  std::atomic<std::uint64_t> finished_{0}, tcp_sent_{0}, tcp_received_{0}, disk_bytes_{0};
+  std::atomic<std::uint64_t> tcp_sent_{0}, tcp_received_{0}, disk_bytes_{0};
 };
 
 // The fold of one step's result into its task's checksum (the step program and the check

@@ -144,7 +144,7 @@ void admit_and_start(const run_refs<R>& run, std::uint32_t i) {
 template <rt::runtime R>
 rt::task<void> run_plan(R& r, run_state& state, plan_dispatch& dispatch) {
   using namespace runner_detail;
-  if (state.tasks_finished() != 0 || state.makespan_ns() != 0)
+  if (state.has_run())
     throw std::logic_error("run_plan: the run_state was not reset after its last run");
   const run_refs<R> run{r, state, dispatch};
   state.set_start(std::chrono::steady_clock::now());

@@ -140,8 +140,8 @@ Workload rows: each iteration runs the whole workload once; set-up (runtime thre
 server, disk file, calibration, plan) is outside the timed region. Counters: tasks_per_s,
 lat_p50_us, lat_p99_us, lat_p999_us, lat_max_us (per-task latency over all iterations of the
 row), makespan_ms, ideal_ms (the lower bound on this machine's hardware threads, with CPU
-work at the fastest kernel speed measured in the row's own runs, since a shared machine's speed
-drifts from the start-up calibration; without CPU work, the same for every runtime),
+work at the thread CPU time the row's own kernels took, since a shared machine's speed drifts
+from the start-up calibration; without CPU steps of 50 us or more, the plan's),
 efficiency (ideal / makespan), cpu_util, wait_compute_ratio,
 ctx_switches_vol, ctx_switches_invol (per run), max_rss_mb (the row's peak: the peak mark is
 reset per row through /proc/self/clear_refs), loop_lag_p99_us (loop, loop_offload, asio),

@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
+#include "execbench/runtime/loop_runtime.hpp"
+#include "execbench/workloads/dispatch.hpp"
 #include "execbench/workloads/presets.hpp"
 #include "execbench/workloads/run_state.hpp"
+#include "execbench/workloads/runner.hpp"
 
 namespace wl = execbench::workloads;
 
@@ -166,30 +170,40 @@ TEST(IdealMakespan, CpuScaleScalesOnlyTheCpuWork) {
   EXPECT_DOUBLE_EQ(s.value_us(), 10000);
 }
 
-TEST(KernelTimeRatio, FastestLongEnoughFinishedTask) {
-  // Five tasks that plan 100 us of CPU each.
+TEST(KernelTimeRatio, SampledThreadCpuOverPlannedTime) {
   const auto plan = wl::materialize(wl::parse_workload_text(
       R"({"name": "k", "graph": {"shape": "independent", "tasks": 5},
           "task": [{"cpu": "spin", "us": 100}]})",
       "k.json"));
   wl::workload_fixtures fixtures(plan);
   wl::run_state state(plan, fixtures);
-  EXPECT_DOUBLE_EQ(state.kernel_time_ratio(), 1.0) << "nothing finished: the plan's speed";
-  state.finish_task(0, 0, 130'000, 0, 1);  // preempted: 1.3x
-  state.finish_task(1, 0, 90'000, 0, 1);   // the machine ran faster than calibrated
-  state.finish_task(2, 0, 110'000, 0, 1);
-  EXPECT_DOUBLE_EQ(state.kernel_time_ratio(), 0.9);
-  EXPECT_DOUBLE_EQ(state.kernel_time_ratio(200'000), 1.0) << "no task plans 200 us";
+  EXPECT_DOUBLE_EQ(state.kernel_time_ratio(), 1.0) << "nothing sampled: the plan's speed";
+  state.add_kernel_sample(100'000, 90'000);   // the machine ran faster than calibrated
+  state.add_kernel_sample(100'000, 130'000);  // and slower
+  EXPECT_DOUBLE_EQ(state.kernel_time_ratio(), 1.1);
   state.reset();
-  state.finish_task(3, 0, 0, 0, 1);  // a task whose kernel time was not recorded is skipped
-  EXPECT_DOUBLE_EQ(state.kernel_time_ratio(), 1.0);
+  EXPECT_DOUBLE_EQ(state.kernel_time_ratio(), 1.0) << "reset forgets the samples";
 }
 
-TEST(IdealMakespan, EveryPresetFitsInASecondOnTwoCores) {
-  // "Scaled so that one run takes under a second": true of the bound, so of a good runtime.
-  for (const auto& name : wl::preset_names()) {
-    const auto m = wl::compute_ideal_makespan(wl::materialize(wl::load_preset(name)), 2);
-    EXPECT_GT(m.value_us(), 0) << name;
-    EXPECT_LT(m.value_us(), 1e6) << name;
+TEST(KernelTimeRatio, ARunSamplesItsLongCpuStepsOnly) {
+  // Kernels of 100 us are sampled, of 10 us not: the ratio is their thread CPU time over their
+  // planned time, positive; a run with only short steps keeps the plan's speed.
+  for (const auto& [us, sampled] : {std::pair{100, true}, std::pair{10, false}}) {
+    const auto plan = wl::materialize(wl::parse_workload_text(
+        R"({"name": "k", "graph": {"shape": "independent", "tasks": 20},
+            "task": [{"cpu": "spin", "us": )" + std::to_string(us) + "}]}",
+        "k.json"));
+    wl::workload_fixtures fixtures(plan);
+    wl::run_state state(plan, fixtures);
+    wl::plan_dispatch dispatch(plan);
+    execbench::rt::loop_runtime r(1);
+    r.run(wl::run_plan(r, state, dispatch));
+    ASSERT_TRUE(wl::verify_run(state).ok) << wl::verify_run(state).problem;
+    if (sampled) {
+      EXPECT_GT(state.kernel_time_ratio(), 0.0) << us;
+      EXPECT_NE(state.kernel_time_ratio(), 1.0) << us << " us steps were sampled";
+    } else {
+      EXPECT_DOUBLE_EQ(state.kernel_time_ratio(), 1.0) << us;
+    }
   }
 }

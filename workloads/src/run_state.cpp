@@ -6,7 +6,6 @@
 #include <map>
 #include <utility>
 
-#include "execbench/workloads/ideal.hpp"
 
 namespace execbench::workloads {
 
@@ -84,6 +83,8 @@ void run_state::reset() noexcept {
   tcp_sent_ = 0;
   tcp_received_ = 0;
   disk_bytes_ = 0;
+  sampled_planned_ns_ = 0;
+  sampled_cpu_ns_ = 0;
 }
 
 void run_state::finish_task(std::uint32_t i, std::uint64_t checksum, std::uint64_t cpu_ns,
@@ -109,18 +110,11 @@ std::vector<std::uint64_t> run_state::work_latencies_ns() const {
   return out;
 }
 
-double run_state::kernel_time_ratio(std::uint64_t min_planned_ns) const noexcept {
-  double best = 0;
-  bool any = false;
-  const auto tasks = plan_->tasks();
-  for (std::uint32_t i = 0; i < tasks.size(); ++i) {
-    const std::uint64_t planned = task_cpu_ns(*plan_, tasks[i]);
-    if (planned == 0 || planned < min_planned_ns || done_[i] == 0 || cpu_ns_[i] == 0) continue;
-    const double r = static_cast<double>(cpu_ns_[i]) / static_cast<double>(planned);
-    best = any ? std::min(best, r) : r;
-    any = true;
-  }
-  return any ? best : 1.0;
+double run_state::kernel_time_ratio() const noexcept {
+  const std::uint64_t planned = sampled_planned_ns_.load(std::memory_order_relaxed);
+  if (planned == 0) return 1.0;
+  return static_cast<double>(sampled_cpu_ns_.load(std::memory_order_relaxed)) /
+         static_cast<double>(planned);
 }
 
 double run_state::wait_compute_ratio() const noexcept {

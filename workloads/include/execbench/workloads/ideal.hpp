@@ -2,8 +2,8 @@
 // beat. Efficiency = ideal / measured.
 //
 // CPU work is planned in time at the start-up calibration's kernel speed, but a shared machine's
-// speed drifts (here by up to 1.7x within seconds), so the bound for one run takes cpu_scale:
-// the ratio of the kernel time measured in that run to the planned time, at its fastest
+// speed drifts (here by up to 3x between runs minutes apart), so the bound for one run takes
+// cpu_scale: the CPU time the run's kernels took on their threads over their planned time
 // (run_state::kernel_time_ratio). Every cpu(t) below is multiplied by it; 1 is the plan.
 //
 // Per task t (from its planned steps):

@@ -18,6 +18,9 @@
 // Requires the runtime's headers (link execbench::runtime).
 #pragma once
 
+#include <time.h>
+
+#include <algorithm>
 #include <chrono>
 #include <concepts>
 #include <coroutine>
@@ -97,17 +100,35 @@ namespace program_detail {
 // awaiter of its function, so run_task's frame stays small (it is live for every waiting task:
 // 10,000 of them in sleep_fanout) and a step's state exists only while it runs.
 
-// A CPU kernel: its result and the time spent inside it.
+// The CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID): a system call, about
+// 0.3 us here, so only CPU steps of at least kernel_sample_min_ns read it.
+inline std::uint64_t thread_cpu_ns() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000U +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// A CPU kernel's outcome: its result, the wall time inside it, and, for a step of at least
+// kernel_sample_min_ns, the CPU time its thread spent in it (else 0).
+struct kernel_outcome {
+  std::uint64_t result = 0;
+  std::uint64_t wall_ns = 0;
+  std::uint64_t thread_cpu_ns = 0;
+};
+
 template <rt::runtime R>
-rt::task<std::pair<std::uint64_t, std::uint64_t>> cpu_step(R& r, const planned_step& s,
-                                                           const kernels::calibration& cal) {
+rt::task<kernel_outcome> cpu_step(R& r, const planned_step& s, const kernels::calibration& cal) {
   const cpu_kernel k = kernel_of(s.op);
   const std::uint64_t n = kernels::iterations_for(k, std::chrono::nanoseconds(s.ns), cal);
   const std::uint64_t arg = s.arg;
-  co_return co_await r.cpu([k, n, arg] {
+  const bool sample = s.ns >= run_state::kernel_sample_min_ns;
+  co_return co_await r.cpu([k, n, arg, sample] {
+    const std::uint64_t c0 = sample ? thread_cpu_ns() : 0;
     const auto k0 = clock::now();
     const std::uint64_t v = kernels::run(k, n, arg);
-    return std::pair<std::uint64_t, std::uint64_t>(v, ns_since(k0));
+    const std::uint64_t wall = ns_since(k0);
+    return kernel_outcome{v, wall, sample ? std::max<std::uint64_t>(1, thread_cpu_ns() - c0) : 0};
   });
 }
 
@@ -210,10 +231,10 @@ Coro step_program(R& r, run_state& state, std::uint32_t index, Ending ending) {
           break;
         default:
           if (is_cpu(s.op)) {
-            const auto [result, in_kernel] =
-                co_await cpu_step(r, s, state.fixtures().calibration());
-            acc = fold_checksum(acc, result);
-            spent = in_kernel;
+            const kernel_outcome o = co_await cpu_step(r, s, state.fixtures().calibration());
+            acc = fold_checksum(acc, o.result);
+            spent = o.wall_ns;
+            if (o.thread_cpu_ns != 0) state.add_kernel_sample(s.ns, o.thread_cpu_ns);
           }
           break;
       }

@@ -128,13 +128,19 @@ class run_state {
   std::uint64_t wait_ns(std::uint32_t i) const noexcept { return wait_ns_[i]; }
   // Measured W/C over the whole run: sum of waits / sum of CPU (0 when there is no CPU).
   double wait_compute_ratio() const noexcept;
-  // How fast the kernels ran in this run against the start-up calibration: the smallest ratio
-  // of a task's measured kernel time to its planned CPU time, over the finished tasks with at
-  // least min_planned_ns of CPU (shorter ones are dominated by clock-read granularity); 1 when
-  // there is none. The smallest, because a task's kernel time also counts any time its thread
-  // was preempted: the fastest task is the one the machine ran undisturbed, and the ideal
-  // makespan at that speed is still a bound no schedule beats (ideal.hpp, cpu_scale).
-  double kernel_time_ratio(std::uint64_t min_planned_ns = 10'000) const noexcept;
+  // How much CPU time the kernels needed in this run against the start-up calibration: over
+  // the CPU steps of at least kernel_sample_min_ns, the CPU time their threads spent in them
+  // (CLOCK_THREAD_CPUTIME_ID: time waiting for a core is not counted) over their planned time;
+  // 1 when no step was sampled. The machine's speed drifts, so this is what the run's CPU work
+  // really took: at that rate, its total over the cores is a bound no schedule beats
+  // (ideal.hpp, cpu_scale).
+  double kernel_time_ratio() const noexcept;
+  static constexpr std::uint64_t kernel_sample_min_ns = 50'000;  // the clock costs ~0.3 us x 2
+  // Called by a sampled CPU step: its planned time and its thread's CPU time in the kernel.
+  void add_kernel_sample(std::uint64_t planned_ns, std::uint64_t thread_cpu_ns) noexcept {
+    sampled_planned_ns_.fetch_add(planned_ns, std::memory_order_relaxed);
+    sampled_cpu_ns_.fetch_add(thread_cpu_ns, std::memory_order_relaxed);
+  }
   // Latency bookkeeping, written by the runner (runner.hpp), in ns after the run's start:
   // release is when the task was let in (open loop: its scheduled arrival), finish when it ended.
   void set_release(std::uint32_t i, std::uint64_t ns) noexcept { release_ns_[i] = ns; }
@@ -159,6 +165,7 @@ class run_state {
   clock::time_point start_{};
   std::vector<std::uint8_t> done_;
   std::atomic<std::uint64_t> tcp_sent_{0}, tcp_received_{0}, disk_bytes_{0};
+  std::atomic<std::uint64_t> sampled_planned_ns_{0}, sampled_cpu_ns_{0};
 };
 
 // The fold of one step's result into its task's checksum (the step program and the check

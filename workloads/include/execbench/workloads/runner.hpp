@@ -103,12 +103,15 @@ void on_complete(const run_refs<R>& run, std::uint32_t i, std::uint64_t end_ns) 
 }
 
 // How a work task ends (step_program's `ending`): its first error is the run's, and its end
-// passes its slot on and readies its successors.
-template <class R>
+// passes its slot on and readies its successors. (It holds only the dispatch: step_program
+// passes the runtime and the state, so its frame does not hold them twice.)
 struct work_task_ending {
-  run_refs<R> run;
-  void failed() const noexcept { run.dispatch.record_error(std::current_exception()); }
-  void ended(std::uint32_t i, std::uint64_t finish_ns) const { on_complete(run, i, finish_ns); }
+  plan_dispatch* dispatch;
+  void failed() const noexcept { dispatch->record_error(std::current_exception()); }
+  template <class R>
+  void ended(R& r, run_state& state, std::uint32_t i, std::uint64_t finish_ns) const {
+    on_complete(run_refs<R>{r, state, *dispatch}, i, finish_ns);
+  }
 };
 
 // Start work task i, which got its slot (if its group has slots) at slot_ns.
@@ -121,7 +124,7 @@ void start_task(const run_refs<R>& run, std::uint32_t i, std::uint64_t slot_ns) 
                                ? t.arrival_ns
                                : std::max(slot_ns, dependencies_done_ns(run.state, i)));
   // Detached: the dispatch tracks its end, so it needs no join state; one frame per task.
-  rt::spawn_detached(step_program<rt::detached>(run.r, run.state, i, work_task_ending<R>{run}));
+  rt::spawn_detached(step_program<rt::detached>(run.r, run.state, i, work_task_ending{&run.dispatch}));
 }
 
 // Readied task i asks for a slot. Unlimited, or a slot unused since the start: released when

@@ -104,9 +104,18 @@ struct tcp_connection {
 
 namespace program_detail {
 
-// The step kinds other than timers, each a coroutine of its own: a frame holds a slot for every
-// awaiter of its function, so run_task's frame stays small (it is live for every waiting task:
-// 10,000 of them in sleep_fanout) and a step's state exists only while it runs.
+// The step kinds other than timers, each a coroutine of its own, all of one type: a frame holds
+// a slot for every awaiter of its function, so with one await for all of them step_program's
+// frame stays small (it is live for every waiting task: 10,000 of them in sleep_fanout), and a
+// step's state exists only while it runs.
+
+// What a step that is not a timer yields: its result, folded into the task's checksum for the
+// kinds that have one (has_result), and the wall time spent inside a CPU kernel.
+struct step_outcome {
+  std::uint64_t result = 0;
+  std::uint64_t in_kernel_ns = 0;
+};
+constexpr bool has_result(step_op op) noexcept { return is_cpu(op) || op == step_op::disk; }
 
 // The CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID): a system call, about
 // 0.3 us here, so only CPU steps of at least kernel_sample_min_ns read it.
@@ -117,42 +126,43 @@ inline std::uint64_t thread_cpu_ns() noexcept {
          static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-// A CPU kernel's outcome: its result, the wall time inside it, and, for a step of at least
-// kernel_sample_min_ns, the CPU time its thread spent in it (else 0).
-struct kernel_outcome {
-  std::uint64_t result = 0;
-  std::uint64_t wall_ns = 0;
-  std::uint64_t thread_cpu_ns = 0;
-};
-
+// A CPU kernel: its result and the wall time inside it; a step of at least
+// kernel_sample_min_ns also records the CPU time its thread spent in the kernel.
 template <rt::runtime R>
-rt::task<kernel_outcome> cpu_step(R& r, const planned_step& s, const kernels::calibration& cal) {
+rt::task<step_outcome> cpu_step(R& r, run_state& state, const planned_step& s) {
   const cpu_kernel k = kernel_of(s.op);
-  const std::uint64_t n = kernels::iterations_for(k, std::chrono::nanoseconds(s.ns), cal);
+  const std::uint64_t n =
+      kernels::iterations_for(k, std::chrono::nanoseconds(s.ns), state.fixtures().calibration());
   const std::uint64_t arg = s.arg;
   const bool sample = s.ns >= run_state::kernel_sample_min_ns;
-  co_return co_await r.cpu([k, n, arg, sample] {
+  struct outcome {
+    std::uint64_t result, wall_ns, thread_cpu_ns;
+  };
+  const outcome o = co_await r.cpu([k, n, arg, sample] {
     const std::uint64_t c0 = sample ? thread_cpu_ns() : 0;
     const auto k0 = clock::now();
     const std::uint64_t v = kernels::run(k, n, arg);
     const std::uint64_t wall = ns_since(k0);
-    return kernel_outcome{v, wall, sample ? std::max<std::uint64_t>(1, thread_cpu_ns() - c0) : 0};
+    return outcome{v, wall, sample ? std::max<std::uint64_t>(1, thread_cpu_ns() - c0) : 0};
   });
+  if (sample) state.add_kernel_sample(s.ns, o.thread_cpu_ns);
+  co_return step_outcome{o.result, o.wall_ns};
 }
 
 template <rt::runtime R>
-rt::task<void> blocking_step(R& r, const planned_step& s) {
+rt::task<step_outcome> blocking_step(R& r, const planned_step& s) {
   const auto d = std::chrono::nanoseconds(s.ns);
   co_await r.blocking([d] {
     std::this_thread::sleep_for(d);
     return 0;
   });
+  co_return step_outcome{};
 }
 
 // One request and its response on the task's connection (opened by its first tcp step).
 template <rt::runtime R>
-rt::task<void> tcp_step(R& r, run_state& state, const planned_step& s,
-                        std::unique_ptr<tcp_connection>& conn) {
+rt::task<step_outcome> tcp_step(R& r, run_state& state, const planned_step& s,
+                                std::unique_ptr<tcp_connection>& conn) {
   if (!conn) {
     conn = std::make_unique<tcp_connection>();
     conn->fd = tcp_connect(state.fixtures().tcp_port(), conn->ex);
@@ -168,21 +178,22 @@ rt::task<void> tcp_step(R& r, run_state& state, const planned_step& s,
       co_await r.writable(conn->fd);
   }
   state.add_tcp(ex.sent, ex.received);
+  co_return step_outcome{};
 }
 
-// The checksum of the bytes read.
+// Its result: the checksum of the bytes read.
 template <rt::runtime R>
-rt::task<std::uint64_t> disk_step(R& r, run_state& state, const planned_step& s) {
+rt::task<step_outcome> disk_step(R& r, run_state& state, const planned_step& s) {
   const int fd = state.fixtures().disk_fd();
   const std::uint64_t offset = s.arg, bytes = s.size;
   const std::uint64_t sum =
       co_await r.blocking([fd, offset, bytes] { return disk_read_checksum(fd, offset, bytes); });
   state.add_disk(bytes);
-  co_return sum;
+  co_return step_outcome{sum, 0};
 }
 
 template <rt::runtime R>
-rt::task<void> lock_step(R& r, run_state& state, const planned_step& s) {
+rt::task<step_outcome> lock_step(R& r, run_state& state, const planned_step& s) {
   workload_lock& l = state.lock(s.size2);
   const auto hold = std::chrono::nanoseconds(s.ns);
   if constexpr (waits_block_thread<R>::value) {
@@ -196,6 +207,25 @@ rt::task<void> lock_step(R& r, run_state& state, const planned_step& s) {
     const std::uint64_t v = l.counter;
     if (hold.count() > 0) co_await r.sleep(hold);
     l.counter = v + 1;
+  }
+  co_return step_outcome{};
+}
+
+// The coroutine of a step that is not a timer (not itself a coroutine: no frame of its own).
+template <rt::runtime R>
+rt::task<step_outcome> other_step(R& r, run_state& state, const planned_step& s,
+                                  std::unique_ptr<tcp_connection>& conn) {
+  switch (s.op) {
+    case step_op::blocking:
+      return blocking_step(r, s);
+    case step_op::tcp:
+      return tcp_step(r, state, s, conn);
+    case step_op::disk:
+      return disk_step(r, state, s);
+    case step_op::lock:
+      return lock_step(r, state, s);
+    default:
+      return cpu_step(r, state, s);
   }
 }
 
@@ -213,8 +243,8 @@ rt::task<void> lock_step(R& r, run_state& state, const planned_step& s) {
 // Locks and sockets are released on the way out. Tree inner nodes (no steps) are not run here.
 // Its frame is live for every waiting task (10,000 in sleep_fanout), so it is kept small: on
 // loop, a burst of 10,000 10 ms waits took about 0.25 ms longer per 100 bytes of frame (the
-// burst's frames outgrow the cache). Hence the tcp state behind a pointer and `ending` a single
-// pointer (408 bytes here, from 504).
+// burst's frames outgrow the cache). Hence one await for every step kind but the timer, the tcp
+// state behind a pointer and `ending` a single pointer (336 bytes here, from 504).
 template <class Coro, rt::runtime R, class Ending>
 Coro step_program(R& r, run_state& state, std::uint32_t index, Ending ending) {
   using namespace program_detail;
@@ -230,29 +260,12 @@ Coro step_program(R& r, run_state& state, std::uint32_t index, Ending ending) {
     for (std::size_t k = 0; k < count; ++k) {
       const planned_step& s = state.the_plan().steps(state.the_plan().tasks()[index])[k];
       std::uint64_t spent = 0;  // inside a CPU kernel
-      switch (s.op) {
-        case step_op::timer:
-          co_await r.sleep_until(t0 + std::chrono::nanoseconds(s.ns));
-          break;
-        case step_op::blocking:
-          co_await blocking_step(r, s);
-          break;
-        case step_op::tcp:
-          co_await tcp_step(r, state, s, conn);
-          break;
-        case step_op::disk:
-          acc = fold_checksum(acc, co_await disk_step(r, state, s));
-          break;
-        case step_op::lock:
-          co_await lock_step(r, state, s);
-          break;
-        default: {
-          const kernel_outcome o = co_await cpu_step(r, s, state.fixtures().calibration());
-          if (o.thread_cpu_ns != 0) state.add_kernel_sample(s.ns, o.thread_cpu_ns);
-          acc = fold_checksum(acc, o.result);
-          spent = o.wall_ns;
-          break;
-        }
+      if (s.op == step_op::timer) {
+        co_await r.sleep_until(t0 + std::chrono::nanoseconds(s.ns));
+      } else {
+        const step_outcome o = co_await other_step(r, state, s, conn);
+        if (has_result(s.op)) acc = fold_checksum(acc, o.result);
+        spent = o.in_kernel_ns;
       }
       // A CPU step's time outside its kernel (queueing for loop_offload's pool) is waiting.
       const auto end = clock::now();

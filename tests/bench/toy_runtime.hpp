@@ -43,18 +43,15 @@ class basic_toy_runtime final : public rt::scheduler {
   static constexpr std::string_view name{Name.chars};
 
   explicit basic_toy_runtime(std::size_t workers) {
-    try {
-      for (std::size_t i = 0; i < std::max<std::size_t>(workers, 1); ++i)
-        threads_.push_back(rt::detail::start_thread([this] { work(); }));
-    } catch (...) {  // a thread refused: stop those started, so the error reaches the caller
-      {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-      }
-      ready_.notify_all();
-      for (auto& t : threads_) t.join();
-      throw;
-    }
+    rt::detail::start_threads(
+        threads_, std::max<std::size_t>(workers, 1), [this] { work(); },
+        [this] {
+          {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+          }
+          ready_.notify_all();
+        });
   }
   ~basic_toy_runtime() {
     shutdown();

@@ -7,24 +7,19 @@ namespace execbench::rt {
 
 asio_runtime::asio_runtime(std::size_t workers)
     : io_(static_cast<int>(std::max<std::size_t>(workers, 1))), work_(io_.get_executor()) {
-  workers = std::max<std::size_t>(workers, 1);
-  threads_.reserve(workers);
-  try {
-    for (std::size_t i = 0; i < workers; ++i) {
-      threads_.push_back(detail::start_thread([this] {
+  detail::start_threads(
+      threads_, std::max<std::size_t>(workers, 1),
+      [this] {
         try {
           io_.run();
         } catch (const std::exception& e) {
           detail::fatal("asio: a handler threw", e.what());
         }
-      }));
-    }
-  } catch (...) {  // a thread refused: stop those started, so the error reaches the caller
-    work_.reset();
-    io_.stop();
-    for (auto& t : threads_) t.join();
-    throw;
-  }
+      },
+      [this] {
+        work_.reset();
+        io_.stop();
+      });
 }
 
 asio_runtime::~asio_runtime() {

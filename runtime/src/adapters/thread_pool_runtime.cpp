@@ -6,20 +6,15 @@
 namespace execbench::rt {
 
 thread_pool_runtime::thread_pool_runtime(std::size_t workers) {
-  workers = std::max<std::size_t>(workers, 1);
-  threads_.reserve(workers);
-  try {
-    for (std::size_t i = 0; i < workers; ++i)
-      threads_.push_back(detail::start_thread([this] { worker_loop(); }));
-  } catch (...) {  // a thread refused: stop those started, so the error reaches the caller
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-    }
-    work_ready_.notify_all();
-    for (auto& t : threads_) t.join();
-    throw;
-  }
+  detail::start_threads(
+      threads_, std::max<std::size_t>(workers, 1), [this] { worker_loop(); },
+      [this] {
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          stopping_ = true;
+        }
+        work_ready_.notify_all();
+      });
 }
 
 thread_pool_runtime::~thread_pool_runtime() {

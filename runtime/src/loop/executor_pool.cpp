@@ -8,19 +8,15 @@
 namespace execbench::rt {
 
 executor_pool::executor_pool(std::size_t threads) {
-  const std::size_t n = std::max<std::size_t>(1, threads);
-  threads_.reserve(n);
-  try {
-    for (std::size_t i = 0; i < n; ++i) threads_.push_back(detail::start_thread([this] { work(); }));
-  } catch (...) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-    }
-    ready_.notify_all();
-    for (auto& t : threads_) t.join();
-    throw;
-  }
+  detail::start_threads(
+      threads_, std::max<std::size_t>(1, threads), [this] { work(); },
+      [this] {
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          stopping_ = true;
+        }
+        ready_.notify_all();
+      });
 }
 
 executor_pool::~executor_pool() {

@@ -12,6 +12,7 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task_context.hpp"
@@ -37,6 +38,23 @@ std::thread start_thread(const F& f) {
       if (e.code() != std::errc::resource_unavailable_try_again || attempt == 1000) throw;
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+  }
+}
+
+// Start a pool's n worker threads, each running `body`, into `threads`. When one is refused
+// (past start_thread's retries), stop() is called to make those already started return, they
+// are joined, and the error is rethrown: the pool's constructor fails cleanly instead of
+// leaving joinable threads behind.
+template <class F, class Stop>
+void start_threads(std::vector<std::thread>& threads, std::size_t n, const F& body, Stop stop) {
+  threads.reserve(n);
+  try {
+    for (std::size_t i = 0; i < n; ++i) threads.push_back(start_thread(body));
+  } catch (...) {
+    stop();
+    for (auto& t : threads) t.join();
+    threads.clear();
+    throw;
   }
 }
 

@@ -337,7 +337,6 @@ execbench::rt::detached detached_sleeper(R& rt, std::atomic<int>* started,
   co_await long_sleeper(rt, started, cleaned);  // cancellation ends it quietly
 }
 
-
 TYPED_TEST(runtime_suite, detached_tasks_run_once_each_and_leave_the_registry) {
   watchdog wd("detached_tasks_run_once_each", 60s);
   constexpr int count = 2'000;

@@ -163,7 +163,8 @@ TEST(IdealMakespan, CpuScaleScalesOnlyTheCpuWork) {
   EXPECT_DOUBLE_EQ(m.cpu_bound_us, 150);
   EXPECT_DOUBLE_EQ(m.total_task_us, 1050);
   // cpu_fanout at 1.25x the planned kernel time: 2000 x 125 us over 2 cores.
-  const auto c = wl::compute_ideal_makespan(wl::materialize(wl::load_preset("cpu_fanout")), 2, 1.25);
+  const auto c =
+      wl::compute_ideal_makespan(wl::materialize(wl::load_preset("cpu_fanout")), 2, 1.25);
   EXPECT_DOUBLE_EQ(c.value_us(), 125000);
   // Without CPU work the scale changes nothing.
   const auto s = wl::compute_ideal_makespan(wl::materialize(wl::load_preset("sleep_fanout")), 2, 3);

@@ -6,7 +6,6 @@
 #include <map>
 #include <utility>
 
-
 namespace execbench::workloads {
 
 workload_fixtures::workload_fixtures(const plan& p) : calibration_(&kernels::calibrate()) {

@@ -138,10 +138,9 @@ void run_workload(benchmark::State& state, const workload_row& row) {
   // Latencies of every iteration, copied out between iterations with timing paused.
   std::vector<std::uint64_t> latencies;
   latencies.reserve(w.work_tasks * 16);
+  // The ideal of each run is at the kernel speed measured in it (ideal.hpp: the machine's speed
+  // drifts away from the start-up calibration); with no sampled CPU step, the plan's.
   double makespan_ns_sum = 0, wait_compute_sum = 0, ideal_us_sum = 0;
-  // The ideal of each run at the kernel speed measured in it (ideal.hpp: the machine's speed
-  // drifts away from the start-up calibration); without CPU work, the plan's.
-  const bool has_cpu = w.ideal.total_cpu_us > 0;
   std::uint64_t runs = 0;
 
   if constexpr (records_timer_lag<R>) r.reset_lag_stats();
@@ -171,10 +170,8 @@ void run_workload(benchmark::State& state, const workload_row& row) {
       latencies.push_back(fin > rel ? fin - rel : 0);
     }
     makespan_ns_sum += static_cast<double>(run->makespan_ns());
-    ideal_us_sum += has_cpu ? wl::compute_ideal_makespan(plan, w.ideal.cores,
-                                                         run->kernel_time_ratio())
-                                  .value_us()
-                            : w.ideal.value_us();
+    ideal_us_sum +=
+        wl::compute_ideal_makespan(plan, w.ideal.cores, run->kernel_time_ratio()).value_us();
     wait_compute_sum += run->wait_compute_ratio();
     ++runs;
     run->reset();  // O(tasks): kept out of the timed region

@@ -1,4 +1,4 @@
-// The ideal makespan: a lower bound, known before running, that no scheduler on P cores can
+// The ideal makespan: a lower bound, computed from the plan, that no scheduler on P cores can
 // beat. Efficiency = ideal / measured.
 //
 // CPU work is planned in time at the start-up calibration's kernel speed, but a shared machine's

@@ -100,9 +100,6 @@ struct tcp_connection {
   ~tcp_connection() { tcp_close(fd); }
 };
 
-}  // namespace program_detail
-
-namespace program_detail {
 
 // The step kinds other than timers, each a coroutine of its own, all of one type: a frame holds
 // a slot for every awaiter of its function, so with one await for all of them step_program's

@@ -4,8 +4,9 @@
 // under an open loop, its scheduled arrival has come. Then, under a closed loop, it waits for
 // one of its group's `concurrency` slots (FIFO); otherwise it starts at once. Starting a work
 // task spawns its step program on the runtime; a tree's inner node has no task of its own: it
-// finishes as its last child does. Open-loop arrivals come from a load-generator thread outside the
-// runtime (as a real client would: on a blocking runtime a sleeping driver would hold a worker).
+// finishes as its last child does. Open-loop arrivals come from a load-generator thread outside
+// the runtime (as a real client would: on a blocking runtime a sleeping driver would hold a
+// worker).
 //
 // Latency per work task (run_state::release_ns / finish_ns): from its release (closed loop:
 // when it got its slot; unlimited: when its dependencies were done; open loop: its scheduled
@@ -124,7 +125,8 @@ void start_task(const run_refs<R>& run, std::uint32_t i, std::uint64_t slot_ns) 
                                ? t.arrival_ns
                                : std::max(slot_ns, dependencies_done_ns(run.state, i)));
   // Detached: the dispatch tracks its end, so it needs no join state; one frame per task.
-  rt::spawn_detached(step_program<rt::detached>(run.r, run.state, i, work_task_ending{&run.dispatch}));
+  rt::spawn_detached(
+      step_program<rt::detached>(run.r, run.state, i, work_task_ending{&run.dispatch}));
 }
 
 // Readied task i asks for a slot. Unlimited, or a slot unused since the start: released when

@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "execbench/runtime/frame_cache.hpp"
 #include "execbench/runtime/frame_count.hpp"
 #include "execbench/runtime/task_context.hpp"
 
@@ -34,6 +35,10 @@ struct promise_base {
   ~promise_base() { frame_count::add(-1); }
   promise_base(const promise_base&) = delete;
   promise_base& operator=(const promise_base&) = delete;
+
+  // Frames come from the calling thread's frame cache (frame_cache.hpp).
+  static void* operator new(std::size_t n) { return frame_cache::allocate(n); }
+  static void operator delete(void* p, std::size_t n) noexcept { frame_cache::deallocate(p, n); }
 };
 
 // The context of whatever coroutine is awaiting; nullptr when it is not one of ours.

@@ -3,11 +3,13 @@
 // Timing bounds are generous (shared 2-core machines): they check behaviour, not speed.
 #include "execbench/runtime/event_loop.hpp"
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -99,6 +101,38 @@ TEST_F(event_loop_test, timerfd_fallback_never_wakes_early) {
     }
   };
   loop.run_until_complete(body(loop));
+}
+
+// While the loop runs on a thread, the thread's timer slack is 1 ns (the kernel ends its sleeps
+// on time); the thread gets its own value back when the loop stops, also after an exception.
+TEST_F(event_loop_test, the_loop_thread_sleeps_with_minimal_timer_slack_then_restores_it) {
+  const int before = ::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+  ASSERT_GT(before, 1);  // 50,000 ns unless something set it
+  rt::event_loop loop;
+  auto slack_inside = []() -> rt::task<int> { co_return ::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0); };
+  EXPECT_EQ(loop.run_until_complete(slack_inside()), 1);
+  EXPECT_EQ(::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), before);
+  EXPECT_THROW(loop.run_until_complete(failing()), std::runtime_error);
+  EXPECT_EQ(::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0), before);
+}
+
+// Only a wait shorter than poll_below is polled for: a long one sleeps (its thread uses a small
+// part of the wait's CPU time), and so does every wait when poll_below is zero.
+TEST_F(event_loop_test, long_waits_sleep_rather_than_poll) {
+  auto thread_cpu = [] {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+  };
+  for (auto poll_below : {std::chrono::nanoseconds(50us), std::chrono::nanoseconds(0)}) {
+    rt::event_loop loop(rt::event_loop_options{.poll_below = poll_below});
+    auto body = [](rt::event_loop& l) -> rt::task<void> {
+      for (int i = 0; i < 10; ++i) co_await l.sleep(3ms);
+    };
+    const auto cpu0 = thread_cpu();
+    loop.run_until_complete(body(loop));
+    EXPECT_LT(thread_cpu() - cpu0, 15ms) << "poll_below " << poll_below.count() << " ns";
+  }
 }
 
 TEST_F(event_loop_test, timers_fire_in_deadline_then_insertion_order) {

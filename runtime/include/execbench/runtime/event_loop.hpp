@@ -65,6 +65,12 @@ struct slow_callback_info {
 struct event_loop_options {
   // Wait with epoll_wait + a timerfd even where epoll_pwait2 exists (the fallback path).
   bool force_timerfd = false;
+  // A timer due sooner than this is waited for by polling (checking descriptors and timers
+  // without sleeping) rather than by sleeping: the kernel takes about that long to wake a
+  // sleeping thread (about 60 us on the 2-core VMs this suite runs on, with the loop's timer slack
+  // at 1 ns), so a shorter sleep ends late. Polls spend CPU for at most this long per wait.
+  // Zero: always sleep.
+  std::chrono::nanoseconds poll_below{std::chrono::microseconds(50)};
 };
 
 namespace loop_detail {
@@ -448,6 +454,7 @@ class event_loop : public scheduler {
   int wake_fd_ = -1;
   int timer_fd_ = -1;  // only when epoll_pwait2 is unavailable
   bool use_timerfd_ = false;
+  std::int64_t poll_below_ns_ = 0;  // event_loop_options::poll_below
 };
 
 // ---- awaitables ----

@@ -360,6 +360,40 @@ TYPED_TEST(runtime_suite, detached_tasks_run_once_each_and_leave_the_registry) {
   EXPECT_EQ(execbench::rt::live_frames().load(), frames_before);
 }
 
+// Started eagerly: it marks that it began, waits, then marks its end and signals.
+template <class R>
+execbench::rt::detached eager_child(R& /*rt*/, std::atomic<int>* step, event* go, event* done) {
+  step->store(1);
+  co_await go->wait();
+  step->store(2);
+  done->set();
+}
+
+// spawn_detached_eager, called from a task on the runtime: the new task runs up to its first
+// wait inside the call, then the runtime resumes it as usual; it ends once and leaves the
+// registry.
+TYPED_TEST(runtime_suite, an_eager_detached_task_runs_to_its_first_wait_inside_the_call) {
+  watchdog wd("an_eager_detached_task");
+  const auto frames_before = execbench::rt::live_frames().load();
+  std::atomic<int> step{0};
+  {
+    TypeParam rt(workers);
+    event go, done;
+    auto main = [](TypeParam& r, std::atomic<int>* st, event* g, event* d) -> task<int> {
+      execbench::rt::spawn_detached_eager(eager_child(r, st, g, d));
+      const int seen = st->load();  // 1 if it ran inside the call
+      g->set();
+      co_await d->wait();
+      co_return seen;
+    };
+    EXPECT_EQ(rt.run(main(rt, &step, &go, &done)), 1);
+    rt.shutdown();
+    EXPECT_EQ(rt.roots().size(), 0u);
+  }
+  EXPECT_EQ(step.load(), 2);
+  EXPECT_EQ(execbench::rt::live_frames().load(), frames_before);
+}
+
 TYPED_TEST(runtime_suite, shutdown_cancels_detached_tasks_quietly) {
   watchdog wd("shutdown_cancels_detached_tasks");
   TypeParam rt(workers);

@@ -314,6 +314,7 @@ class [[nodiscard]] detached {
 
  private:
   friend void spawn_detached(detached d) noexcept;
+  friend void spawn_detached_eager(detached d) noexcept;
   std::coroutine_handle<promise_type> h_;
 };
 
@@ -328,6 +329,18 @@ inline void spawn_detached(detached d) noexcept {
   detail::detached_promise& p = h.promise();
   p.sched().roots().add(&p);
   p.sched().schedule(h);
+}
+
+// Start a detached task at once, on the calling thread: it runs until its first suspension (or
+// its end) before this returns, then its scheduler resumes it as usual (asyncio's eager tasks).
+// The caller must be running on a thread its scheduler runs tasks on, and must not mind the
+// task running inside this call: this saves a round trip through the scheduler's queue, and a
+// task that is about to wait registers its wait while its frame is still in the cache.
+inline void spawn_detached_eager(detached d) noexcept {
+  const auto h = std::exchange(d.h_, {});
+  detail::detached_promise& p = h.promise();
+  p.sched().roots().add(&p);
+  h.resume();
 }
 
 // ---- out-of-line pieces (header-only library) ----

@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <exception>
 #include <mutex>
@@ -39,6 +40,7 @@
 #include <vector>
 
 #include "execbench/runtime/event.hpp"
+#include "execbench/runtime/event_loop.hpp"
 #include "execbench/runtime/runtime.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"
@@ -64,10 +66,20 @@ struct run_refs {
   }
 };
 
+// How a work task is started. Queued: spawned on the runtime, which runs it later. At once:
+// run inside the call until its first wait (rt::spawn_detached_eager), which run_plan does for
+// the tasks it releases at the start on a single event loop (loop, loop_offload): they share
+// the loop's one thread whichever way they start, and at once saves each a trip through the
+// ready queue and a second touch of its frame once 10,000 others have pushed it out of the
+// cache. Never for a task a finished task releases: one that ends without waiting would start
+// its successors inside itself, nesting as deep as the chain.
+enum class start_how { queued, at_once };
+
 template <class R>
-void start_task(const run_refs<R>& run, std::uint32_t i, std::uint64_t slot_ns);
+void start_task(const run_refs<R>& run, std::uint32_t i, std::uint64_t slot_ns,
+                start_how how = start_how::queued);
 template <class R>
-void admit_and_start(const run_refs<R>& run, std::uint32_t i);
+void admit_and_start(const run_refs<R>& run, std::uint32_t i, start_how how = start_how::queued);
 
 // When task i's dependencies were all done: the latest of their finish times (each recorded
 // before its satisfy(), which orders it before this read), or the run's start.
@@ -94,7 +106,7 @@ void on_complete(const run_refs<R>& run, std::uint32_t i, std::uint64_t end_ns) 
     if (!p.tasks()[s].work) {
       // An inner node gathers: it is done as soon as its last child is.
       const std::uint64_t done = dependencies_done_ns(run.state, s);
-      run.state.finish_task(s, 0, 0, 0, done);
+      run.state.finish_task(s, done);
       on_complete(run, s, done);
     } else {
       admit_and_start(run, s);
@@ -117,7 +129,7 @@ struct work_task_ending {
 
 // Start work task i, which got its slot (if its group has slots) at slot_ns.
 template <class R>
-void start_task(const run_refs<R>& run, std::uint32_t i, std::uint64_t slot_ns) {
+void start_task(const run_refs<R>& run, std::uint32_t i, std::uint64_t slot_ns, start_how how) {
   if (run.dispatch.stopping()) return;
   const planned_task& t = run.state.the_plan().tasks()[i];
   const auto& release = run.state.the_plan().groups()[t.group].release;
@@ -125,18 +137,22 @@ void start_task(const run_refs<R>& run, std::uint32_t i, std::uint64_t slot_ns) 
                                ? t.arrival_ns
                                : std::max(slot_ns, dependencies_done_ns(run.state, i)));
   // Detached: the dispatch tracks its end, so it needs no join state; one frame per task.
-  rt::spawn_detached(
-      step_program<rt::detached>(run.r, run.state, i, work_task_ending{&run.dispatch}));
+  auto task = step_program<rt::detached>(run.r, run.state, i, work_task_ending{&run.dispatch});
+  if (how == start_how::at_once) {
+    rt::spawn_detached_eager(std::move(task));
+  } else {
+    rt::spawn_detached(std::move(task));
+  }
 }
 
 // Readied task i asks for a slot. Unlimited, or a slot unused since the start: released when
 // its dependencies were done. A slot some finished task gave back: at that task's finish, which
 // is not known here but was no later than now.
 template <class R>
-void admit_and_start(const run_refs<R>& run, std::uint32_t i) {
+void admit_and_start(const run_refs<R>& run, std::uint32_t i, start_how how) {
   bool unused_since_start = false;
   if (run.dispatch.admit(i, &unused_since_start))
-    start_task(run, i, unused_since_start ? 0 : run.now_ns());
+    start_task(run, i, unused_since_start ? 0 : run.now_ns(), how);
 }
 
 }  // namespace runner_detail
@@ -168,7 +184,10 @@ rt::task<void> run_plan(R& r, run_state& state, plan_dispatch& dispatch) {
       }
     });
   }
-  for (std::uint32_t i : dispatch.initially_ready()) admit_and_start(run, i);  // at the start
+  // The tasks ready at the start (run_plan runs on the runtime: on an event loop, on its thread).
+  constexpr start_how initial =
+      std::derived_from<R, rt::event_loop> ? start_how::at_once : start_how::queued;
+  for (std::uint32_t i : dispatch.initially_ready()) admit_and_start(run, i, initial);
   try {
     co_await dispatch.all_done().wait();
   } catch (...) {

@@ -86,11 +86,7 @@ void run_state::reset() noexcept {
   sampled_cpu_ns_ = 0;
 }
 
-void run_state::finish_task(std::uint32_t i, std::uint64_t checksum, std::uint64_t cpu_ns,
-                            std::uint64_t wait_ns, std::uint64_t end_ns) noexcept {
-  checksum_[i] = checksum;
-  cpu_ns_[i] = cpu_ns;
-  wait_ns_[i] = wait_ns;
+void run_state::finish_task(std::uint32_t i, std::uint64_t end_ns) noexcept {
   finish_ns_[i] = end_ns;
   done_[i] = 1;  // a flag, not a shared count: a task reported twice counts once, and no two
                  // tasks touch one memory location (each finish costs no locked instruction)

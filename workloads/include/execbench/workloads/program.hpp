@@ -100,19 +100,39 @@ struct tcp_connection {
   ~tcp_connection() { tcp_close(fd); }
 };
 
-
 // The step kinds other than timers, each a coroutine of its own, all of one type: a frame holds
 // a slot for every awaiter of its function, so with one await for all of them step_program's
 // frame stays small (it is live for every waiting task: 10,000 of them in sleep_fanout), and a
 // step's state exists only while it runs.
 
-// What a step that is not a timer yields: its result, folded into the task's checksum for the
-// kinds that have one (has_result), and the wall time spent inside a CPU kernel.
+// What a step yields: for the kinds that have a result (CPU kernels, disk reads), the result,
+// folded into the task's checksum; and the wall time spent inside a CPU kernel.
 struct step_outcome {
   std::uint64_t result = 0;
   std::uint64_t in_kernel_ns = 0;
+  bool has_result = false;
 };
-constexpr bool has_result(step_op op) noexcept { return is_cpu(op) || op == step_op::disk; }
+
+// The end of a step of task i that began at t0: one clock read, returned as the next step's
+// start. The step's time inside a CPU kernel counts as CPU, the rest of it as waiting (for a
+// CPU step on loop_offload, its queueing for the pool). A plain function, so that none of this
+// takes room in the step program's frame.
+inline clock::time_point end_step(run_state& state, std::uint32_t i, clock::time_point t0,
+                                  const step_outcome& o) noexcept {
+  const auto end = clock::now();
+  const std::uint64_t total = ns_between(t0, end);
+  if (o.has_result) state.add_result(i, o.result);
+  state.add_step(i, o.in_kernel_ns, total > o.in_kernel_ns ? total - o.in_kernel_ns : 0);
+  return end;
+}
+
+inline std::size_t step_count(const run_state& state, std::uint32_t i) noexcept {
+  return state.the_plan().steps(state.the_plan().tasks()[i]).size();
+}
+inline const planned_step& step_at(const run_state& state, std::uint32_t i,
+                                   std::size_t k) noexcept {
+  return state.the_plan().steps(state.the_plan().tasks()[i])[k];
+}
 
 // The CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID): a system call, about
 // 0.3 us here, so only CPU steps of at least kernel_sample_min_ns read it.
@@ -143,7 +163,7 @@ rt::task<step_outcome> cpu_step(R& r, run_state& state, const planned_step& s) {
     return outcome{v, wall, sample ? std::max<std::uint64_t>(1, thread_cpu_ns() - c0) : 0};
   });
   if (sample) state.add_kernel_sample(s.ns, o.thread_cpu_ns);
-  co_return step_outcome{o.result, o.wall_ns};
+  co_return step_outcome{o.result, o.wall_ns, true};
 }
 
 template <rt::runtime R>
@@ -186,7 +206,7 @@ rt::task<step_outcome> disk_step(R& r, run_state& state, const planned_step& s) 
   const std::uint64_t sum =
       co_await r.blocking([fd, offset, bytes] { return disk_read_checksum(fd, offset, bytes); });
   state.add_disk(bytes);
-  co_return step_outcome{sum, 0};
+  co_return step_outcome{sum, 0, true};
 }
 
 template <rt::runtime R>
@@ -229,47 +249,40 @@ rt::task<step_outcome> other_step(R& r, run_state& state, const planned_step& s,
 }  // namespace program_detail
 
 // The step program itself: run the steps of task `index` of state's plan on runtime r, record
-// its results in state (finish_task), then tell `ending`. Written once, it serves as two
+// its results in state (end_step after each step, finish_task at the end), then tell `ending`. Written once, it serves as two
 // coroutine types (Coro): an awaited rt::task<void> (run_task below) and the runner's detached
 // task (runner.hpp), which is then a single frame per task. `ending` provides
 //   failed(): called inside the handler of the exception that ended the steps (a socket error,
 //             cancellation): rethrow it to the awaiter, or record it; if it returns, the task
-//             is finished at the current time, without its results;
+//             is finished at the current time, and not counted as done (its totals so far stay
+//             in state);
 //   ended(r, state, index, finish_ns): the task has finished (or failed) at finish_ns after
 //             the start.
 // Locks and sockets are released on the way out. Tree inner nodes (no steps) are not run here.
 // Its frame is live for every waiting task (10,000 in sleep_fanout), so it is kept small: on
 // loop, a burst of 10,000 10 ms waits took about 0.25 ms longer per 100 bytes of frame (the
 // burst's frames outgrow the cache). Hence one await for every step kind but the timer, the tcp
-// state behind a pointer and `ending` a single pointer (336 bytes here, from 504).
+// state behind a pointer, `ending` a single pointer and the task's totals kept in state rather
+// than here (304 bytes here, from 504).
 template <class Coro, rt::runtime R, class Ending>
 Coro step_program(R& r, run_state& state, std::uint32_t index, Ending ending) {
   using namespace program_detail;
-  std::uint64_t acc = 0, cpu_ns = 0, wait_ns = 0;
   std::unique_ptr<tcp_connection> conn;
   bool failed = false;
 
   // One clock read per step boundary: the read that ends a step starts the next, and the last
   // one is the task's finish time (timers sleep until t0 + latency, with no read of their own).
+  // The task's totals go straight to `state` (end_step), not into this frame.
   auto t0 = clock::now();
   try {
-    const std::size_t count = state.the_plan().steps(state.the_plan().tasks()[index]).size();
-    for (std::size_t k = 0; k < count; ++k) {
-      const planned_step& s = state.the_plan().steps(state.the_plan().tasks()[index])[k];
-      std::uint64_t spent = 0;  // inside a CPU kernel
+    for (std::uint32_t k = 0; k < step_count(state, index); ++k) {
+      const planned_step& s = step_at(state, index, k);
       if (s.op == step_op::timer) {
         co_await r.sleep_until(t0 + std::chrono::nanoseconds(s.ns));
+        t0 = end_step(state, index, t0, step_outcome{});
       } else {
-        const step_outcome o = co_await other_step(r, state, s, conn);
-        if (has_result(s.op)) acc = fold_checksum(acc, o.result);
-        spent = o.in_kernel_ns;
+        t0 = end_step(state, index, t0, co_await other_step(r, state, s, conn));
       }
-      // A CPU step's time outside its kernel (queueing for loop_offload's pool) is waiting.
-      const auto end = clock::now();
-      const std::uint64_t total = ns_between(t0, end);
-      cpu_ns += spent;
-      wait_ns += total > spent ? total - spent : 0;
-      t0 = end;
     }
   } catch (...) {
     ending.failed();
@@ -278,7 +291,7 @@ Coro step_program(R& r, run_state& state, std::uint32_t index, Ending ending) {
   if (failed) {
     state.set_finish(index, state.ns_since_start(clock::now()));
   } else {
-    state.finish_task(index, acc, cpu_ns, wait_ns, state.ns_since_start(t0));
+    state.finish_task(index, state.ns_since_start(t0));
   }
   ending.ended(r, state, index, state.finish_ns(index));
 }

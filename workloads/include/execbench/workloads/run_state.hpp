@@ -105,10 +105,17 @@ class run_state {
                : 0;
   }
 
+  // Called by the step program as each step of task i ends: the step's time inside CPU kernels
+  // and its other (waiting) time, and for the kinds that have one (has_result) its result,
+  // folded into the task's checksum. The totals live here rather than in the task's frame.
+  void add_step(std::uint32_t i, std::uint64_t cpu_ns, std::uint64_t wait_ns) noexcept {
+    cpu_ns_[i] += cpu_ns;
+    wait_ns_[i] += wait_ns;
+  }
+  void add_result(std::uint32_t i, std::uint64_t result) noexcept;  // after fold_checksum
   // Called by the step program when task i has run all its steps, finishing `end_ns` after the
   // start (the clock read that ended its last step), and by the runner for tree inner nodes.
-  void finish_task(std::uint32_t i, std::uint64_t checksum, std::uint64_t cpu_ns,
-                   std::uint64_t wait_ns, std::uint64_t end_ns) noexcept;
+  void finish_task(std::uint32_t i, std::uint64_t end_ns) noexcept;
   void add_tcp(std::uint64_t sent, std::uint64_t received) noexcept {
     tcp_sent_.fetch_add(sent, std::memory_order_relaxed);
     tcp_received_.fetch_add(received, std::memory_order_relaxed);
@@ -172,6 +179,10 @@ class run_state {
 // share it).
 constexpr std::uint64_t fold_checksum(std::uint64_t acc, std::uint64_t result) noexcept {
   return mix64(acc + result + 0x9e3779b97f4a7c15ULL);
+}
+
+inline void run_state::add_result(std::uint32_t i, std::uint64_t result) noexcept {
+  checksum_[i] = fold_checksum(checksum_[i], result);
 }
 
 struct run_check {

@@ -35,22 +35,37 @@ TEST(frame_cache, a_freed_frame_serves_the_next_one_of_its_size_class) {
 
 TEST(frame_cache, a_thread_keeps_no_more_than_its_budget) {
   SKIP_WITHOUT_CACHE();
+  cache::release_kept();  // nothing kept from earlier tests
   const std::size_t size = 1024;
   const std::size_t fits = cache::budget_bytes / size;
   std::vector<void*> blocks;
   for (std::size_t i = 0; i < fits + 100; ++i) blocks.push_back(cache::allocate(size));
   for (void* p : blocks) cache::deallocate(p, size);
-  // Only the first `fits` freed blocks were kept: that many allocations reuse them, then the
-  // next ones are new.
-  std::unordered_set<void*> kept(blocks.begin(), blocks.begin() + static_cast<long>(fits));
+  // The first `fits` freed blocks were kept, the other 100 went back to the allocator; the next
+  // `fits` allocations are exactly the kept ones.
+  EXPECT_EQ(cache::kept_bytes(), fits * size);
+  const std::unordered_set<void*> kept(blocks.begin(), blocks.begin() + static_cast<long>(fits));
   std::vector<void*> again;
   std::size_t reused = 0;
-  for (std::size_t i = 0; i < fits + 100; ++i) {
+  for (std::size_t i = 0; i < fits; ++i) {
     again.push_back(cache::allocate(size));
     reused += kept.count(again.back());
   }
   EXPECT_EQ(reused, fits);
+  EXPECT_EQ(cache::kept_bytes(), 0u);
   for (void* p : again) cache::deallocate(p, size);
+  cache::release_kept();
+}
+
+TEST(frame_cache, release_kept_gives_every_kept_frame_back) {
+  SKIP_WITHOUT_CACHE();
+  cache::release_kept();
+  std::vector<void*> blocks;
+  for (int i = 0; i < 100; ++i) blocks.push_back(cache::allocate(200));
+  for (void* p : blocks) cache::deallocate(p, 200);
+  EXPECT_EQ(cache::kept_bytes(), 100 * 256u);  // 200 rounds up to 256
+  rt::release_cached_frames();
+  EXPECT_EQ(cache::kept_bytes(), 0u);
 }
 
 TEST(frame_cache, another_thread_does_not_take_this_threads_frames) {

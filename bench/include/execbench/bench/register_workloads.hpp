@@ -144,6 +144,8 @@ void run_workload(benchmark::State& state, const workload_row& row) {
   std::uint64_t runs = 0;
 
   if constexpr (records_timer_lag<R>) r.reset_lag_stats();
+  // This thread runs the event loops: no row gets the frames an earlier row left in its cache.
+  rt::release_cached_frames();
   reset_peak_rss();
   const auto before = sample_process();
   const auto wall_start = std::chrono::steady_clock::now();

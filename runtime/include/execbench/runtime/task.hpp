@@ -25,6 +25,11 @@ namespace execbench::rt {
 // started (live_frames().load()).
 inline frame_count live_frames() noexcept { return {}; }
 
+// Free the coroutine frames the calling thread's frame cache keeps (frame_cache.hpp), so that
+// what runs next on this thread starts from fresh memory rather than from where earlier work
+// left its frames.
+inline void release_cached_frames() noexcept { detail::frame_cache::release_kept(); }
+
 namespace detail {
 
 // What every promise of this library shares: the context of the spawned task it runs in.

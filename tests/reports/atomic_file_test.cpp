@@ -34,7 +34,8 @@ TEST(write_file_atomically, writes_whole_file_and_no_temporary) {
 }
 
 TEST(write_file_atomically, missing_directory_throws_naming_the_path) {
-  const fs::path target = fresh_directory("atomic_missing") / "no" / "such" / "out.md";
+  const fs::path dir = fresh_directory("atomic_missing");
+  const fs::path target = dir / "no" / "such" / "out.md";
   try {
     write_file_atomically(target.string(), "x");
     FAIL();
@@ -42,6 +43,8 @@ TEST(write_file_atomically, missing_directory_throws_naming_the_path) {
     EXPECT_NE(std::string(e.what()).find(target.string()), std::string::npos);
   }
   EXPECT_FALSE(fs::exists(target));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 0);
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -143,13 +143,8 @@ void run_workload(benchmark::State& state, const workload_row& row) {
   double makespan_ns_sum = 0, wait_compute_sum = 0, ideal_us_sum = 0;
   std::uint64_t runs = 0;
 
-  if constexpr (records_timer_lag<R>) r.reset_lag_stats();
-  // This thread runs the event loops: no row gets the frames an earlier row left in its cache.
-  rt::release_cached_frames();
-  reset_peak_rss();
-  const auto before = sample_process();
-  const auto wall_start = std::chrono::steady_clock::now();
-  for (auto _ : state) {
+  // One whole run of the plan, and its check; each false (the row's error reported) on a failure.
+  auto run_once = [&]() -> bool {
     watched->watchdog().progress();
     try {
       r.run(wl::run_plan(r, *run, *dispatch));
@@ -158,13 +153,39 @@ void run_workload(benchmark::State& state, const workload_row& row) {
                                ? detail::stall_message(row_info{row.name, row.workers})
                                : row.name + ": " + e.what())
                               .c_str());
-      return;
+      return false;
     }
-    state.PauseTiming();
+    return true;
+  };
+  auto verify = [&]() -> bool {
     if (const auto check = wl::verify_run(*run); !check.ok) {
       state.SkipWithError((row.name + ": " + check.problem).c_str());
-      return;
+      return false;
     }
+    return true;
+  };
+
+  // This thread runs the event loops: no row gets the frames an earlier row left in its cache.
+  rt::release_cached_frames();
+  // A short row starts with one untimed run: the first run pays once for what later runs reuse
+  // (page faults on the memory its tasks touch, the allocator's and the frame cache's growth),
+  // and among the few iterations of a short --benchmark_min_time it weighs on the mean
+  // (sleep_fanout on loop read 0.74 at scripts/run's 0.05 s, against 0.87 in longer runs). In a
+  // run of more than warm_up_max_s, such one-time costs are small: no warm-up.
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  if (estimate_iteration_s(w, thread_model_of<R>(), row.workers, R::name, cores) <= warm_up_max_s) {
+    if (!run_once() || !verify()) return;
+    run->reset();
+    dispatch->reset();
+  }
+  if constexpr (records_timer_lag<R>) r.reset_lag_stats();
+  reset_peak_rss();
+  const auto before = sample_process();
+  const auto wall_start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    if (!run_once()) return;
+    state.PauseTiming();
+    if (!verify()) return;
     const auto tasks = plan.tasks();
     for (std::uint32_t i = 0; i < tasks.size(); ++i) {
       if (!tasks[i].work) continue;

@@ -54,6 +54,9 @@ double estimate_iteration_s(const planned_workload& w, thread_model model, std::
 // --workers brings them back): a row runs at least one iteration, and Google Benchmark a few,
 // so a 3 s budget keeps a row under ~10 s and the default suite within minutes.
 inline constexpr double row_budget_s = 3.0;
+// A row whose iteration is estimated at most this long starts with one untimed, verified run
+// (run_workload): its first run pays once for what later runs reuse.
+inline constexpr double warm_up_max_s = 0.1;
 
 // Default worker counts of the workload rows of a pool runtime; `loop` runs at 1 only.
 inline const std::vector<std::size_t> default_workload_workers = {1, 2, 4, 8, 16, 64};

@@ -100,28 +100,23 @@ struct tcp_connection {
   ~tcp_connection() { tcp_close(fd); }
 };
 
-// The step kinds other than timers, each a coroutine of its own, all of one type: a frame holds
-// a slot for every awaiter of its function, so with one await for all of them step_program's
-// frame stays small (it is live for every waiting task: 10,000 of them in sleep_fanout), and a
-// step's state exists only while it runs.
-
-// What a step yields: for the kinds that have a result (CPU kernels, disk reads), the result,
-// folded into the task's checksum; and the wall time spent inside a CPU kernel.
+// What a step yields: its result, folded into the task's checksum for the kinds that have one
+// (has_result), and the wall time spent inside a CPU kernel.
 struct step_outcome {
   std::uint64_t result = 0;
   std::uint64_t in_kernel_ns = 0;
-  bool has_result = false;
 };
+constexpr bool has_result(step_op op) noexcept { return is_cpu(op) || op == step_op::disk; }
 
-// The end of a step of task i that began at t0: one clock read, returned as the next step's
+// The end of step s of task i, which began at t0: one clock read, returned as the next step's
 // start. The step's time inside a CPU kernel counts as CPU, the rest of it as waiting (for a
 // CPU step on loop_offload, its queueing for the pool). A plain function, so that none of this
 // takes room in the step program's frame.
-inline clock::time_point end_step(run_state& state, std::uint32_t i, clock::time_point t0,
-                                  const step_outcome& o) noexcept {
+inline clock::time_point end_step(run_state& state, std::uint32_t i, const planned_step& s,
+                                  clock::time_point t0, const step_outcome& o) noexcept {
   const auto end = clock::now();
   const std::uint64_t total = ns_between(t0, end);
-  if (o.has_result) state.add_result(i, o.result);
+  if (has_result(s.op)) state.add_result(i, o.result);
   state.add_step(i, o.in_kernel_ns, total > o.in_kernel_ns ? total - o.in_kernel_ns : 0);
   return end;
 }
@@ -143,6 +138,11 @@ inline std::uint64_t thread_cpu_ns() noexcept {
          static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
+// The step kinds other than timers, each a coroutine of its own, all of one type: a frame holds
+// a slot for every awaiter of its function, so with one await for all of them step_program's
+// frame stays small (it is live for every waiting task: 10,000 of them in sleep_fanout), and a
+// step's state exists only while it runs.
+
 // A CPU kernel: its result and the wall time inside it; a step of at least
 // kernel_sample_min_ns also records the CPU time its thread spent in the kernel.
 template <rt::runtime R>
@@ -163,7 +163,7 @@ rt::task<step_outcome> cpu_step(R& r, run_state& state, const planned_step& s) {
     return outcome{v, wall, sample ? std::max<std::uint64_t>(1, thread_cpu_ns() - c0) : 0};
   });
   if (sample) state.add_kernel_sample(s.ns, o.thread_cpu_ns);
-  co_return step_outcome{o.result, o.wall_ns, true};
+  co_return step_outcome{o.result, o.wall_ns};
 }
 
 template <rt::runtime R>
@@ -206,7 +206,7 @@ rt::task<step_outcome> disk_step(R& r, run_state& state, const planned_step& s) 
   const std::uint64_t sum =
       co_await r.blocking([fd, offset, bytes] { return disk_read_checksum(fd, offset, bytes); });
   state.add_disk(bytes);
-  co_return step_outcome{sum, 0, true};
+  co_return step_outcome{sum, 0};
 }
 
 template <rt::runtime R>
@@ -249,9 +249,10 @@ rt::task<step_outcome> other_step(R& r, run_state& state, const planned_step& s,
 }  // namespace program_detail
 
 // The step program itself: run the steps of task `index` of state's plan on runtime r, record
-// its results in state (end_step after each step, finish_task at the end), then tell `ending`. Written once, it serves as two
-// coroutine types (Coro): an awaited rt::task<void> (run_task below) and the runner's detached
-// task (runner.hpp), which is then a single frame per task. `ending` provides
+// its results in state (end_step after each step, finish_task at the end), then tell `ending`.
+// Written once, it serves as two coroutine types (Coro): an awaited rt::task<void> (run_task
+// below) and the runner's detached task (runner.hpp), which is then a single frame per task.
+// `ending` provides
 //   failed(): called inside the handler of the exception that ended the steps (a socket error,
 //             cancellation): rethrow it to the awaiter, or record it; if it returns, the task
 //             is finished at the current time, and not counted as done (its totals so far stay
@@ -263,7 +264,7 @@ rt::task<step_outcome> other_step(R& r, run_state& state, const planned_step& s,
 // loop, a burst of 10,000 10 ms waits took about 0.25 ms longer per 100 bytes of frame (the
 // burst's frames outgrow the cache). Hence one await for every step kind but the timer, the tcp
 // state behind a pointer, `ending` a single pointer and the task's totals kept in state rather
-// than here (304 bytes here, from 504).
+// than here (296 bytes here, from 504).
 template <class Coro, rt::runtime R, class Ending>
 Coro step_program(R& r, run_state& state, std::uint32_t index, Ending ending) {
   using namespace program_detail;
@@ -279,9 +280,9 @@ Coro step_program(R& r, run_state& state, std::uint32_t index, Ending ending) {
       const planned_step& s = step_at(state, index, k);
       if (s.op == step_op::timer) {
         co_await r.sleep_until(t0 + std::chrono::nanoseconds(s.ns));
-        t0 = end_step(state, index, t0, step_outcome{});
+        t0 = end_step(state, index, s, t0, step_outcome{});
       } else {
-        t0 = end_step(state, index, t0, co_await other_step(r, state, s, conn));
+        t0 = end_step(state, index, s, t0, co_await other_step(r, state, s, conn));
       }
     }
   } catch (...) {

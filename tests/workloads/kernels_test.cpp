@@ -34,6 +34,7 @@ TEST(Kernels, IterationsScaleWithWork) {
 
 TEST(Kernels, ResultsVerifyAndCorruptionIsCaught) {
   const auto& c = k::calibrate();
+  const k::memory_buffer_hold hold;
   const std::uint64_t buffer_words = c.memory_buffer_bytes / 8;
   struct input {
     wl::cpu_kernel kind;
@@ -62,10 +63,33 @@ TEST(Kernels, ResultsVerifyAndCorruptionIsCaught) {
 
 TEST(Kernels, MemoryWrapsAroundTheWholeBuffer) {
   const auto& c = k::calibrate();
+  const k::memory_buffer_hold hold;
   const std::uint64_t words = c.memory_buffer_bytes / 8;
   // More than a lap: every word once plus 17.
   const std::uint64_t n = words + 17;
   EXPECT_TRUE(k::verify(wl::cpu_kernel::memory, n, words - 3, k::memory(n, words - 3)));
+}
+
+TEST(Kernels, TheMemoryBufferIsPresentOnlyWhileHeld) {
+  k::calibrate();
+  // Calibrating filled it and gave it back: hundreds of megabytes are not kept for nothing.
+  EXPECT_FALSE(k::memory_buffer_present());
+  // Without a hold the kernel cannot run, and its result does not pass as a real one.
+  EXPECT_FALSE(k::verify(wl::cpu_kernel::memory, 1000, 7, k::memory(1000, 7)));
+  {
+    const k::memory_buffer_hold outer;
+    EXPECT_TRUE(k::memory_buffer_present());
+    {
+      const k::memory_buffer_hold inner;  // a second hold shares the buffer
+      EXPECT_TRUE(k::verify(wl::cpu_kernel::memory, 1000, 7, k::memory(1000, 7)));
+    }
+    EXPECT_TRUE(k::memory_buffer_present()) << "freed while still held";
+    EXPECT_TRUE(k::verify(wl::cpu_kernel::memory, 1000, 7, k::memory(1000, 7)));
+  }
+  EXPECT_FALSE(k::memory_buffer_present());
+  // Measuring the memory kernel's speed again holds the buffer for as long as it measures.
+  EXPECT_GT(k::measure_ns_per_iteration(wl::cpu_kernel::memory), 0.0);
+  EXPECT_FALSE(k::memory_buffer_present());
 }
 
 TEST(Kernels, CalibrationAccuracyIsRecordedNotAsserted) {

@@ -311,3 +311,28 @@ TYPED_TEST(step_program, runner_reports_a_failing_task_without_hanging) {
   TypeParam r(workers);
   EXPECT_THROW(r.run(wl::run_plan(r, h.state, h.dispatch)), std::system_error);
 }
+
+// The memory kernel's buffer (hundreds of megabytes on a machine with a large last-level cache)
+// is held by the fixtures of a workload that has memory steps, for as long as they live, and by
+// no other: otherwise every benchmark row's max_rss_mb would carry it.
+TEST(workload_fixtures, hold_the_memory_buffer_only_for_a_workload_with_memory_steps) {
+  namespace k = wl::kernels;
+  k::calibrate();
+  const auto without = wl::materialize(wl::parse_workload_text(
+      R"({"name": "no_memory", "graph": {"shape": "independent", "tasks": 2},
+          "task": [{"cpu": "spin", "us": 5}, {"io": "timer", "latency_us": 10}]})",
+      "no_memory.json"));
+  const auto with = wl::materialize(wl::parse_workload_text(
+      R"({"name": "memory", "graph": {"shape": "independent", "tasks": 2},
+          "task": [{"cpu": "spin", "us": 5}, {"cpu": "memory", "us": 5}]})",
+      "memory.json"));
+  {
+    const wl::workload_fixtures f(without);
+    EXPECT_FALSE(k::memory_buffer_present());
+  }
+  {
+    const wl::workload_fixtures f(with);
+    EXPECT_TRUE(k::memory_buffer_present());
+  }
+  EXPECT_FALSE(k::memory_buffer_present());
+}

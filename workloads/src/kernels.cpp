@@ -27,14 +27,29 @@ constexpr std::uint64_t fnv_basis = 0xcbf29ce484222325ULL;
 constexpr std::uint64_t fnv_prime = 0x100000001b3ULL;
 constexpr std::size_t hash_table_bytes = 64 * 1024;
 
-// The memory kernel's buffer: read-only once filled, shared by every thread.
+// The memory kernel's buffer: read-only once filled, shared by every thread; present while a
+// memory_buffer_hold exists. Its size is fixed at the first use (buffer_words()), so that
+// expected_result() does not depend on whether it is present.
 struct memory_buffer {
-  std::unique_ptr<std::uint64_t[]> words;
-  std::size_t count = 0;
+  std::mutex mutex;  // over holds and the allocation; the kernel reads `words` without it
+  std::size_t holds = 0;
+  std::unique_ptr<std::uint64_t[]> storage;
+  std::atomic<const std::uint64_t*> words{nullptr};
 };
 memory_buffer& buffer() {
   static memory_buffer b;
   return b;
+}
+
+std::size_t last_level_cache_bytes();
+
+// Twice the last-level cache, so that a stream never hits it; bounded for sanity.
+std::size_t buffer_words() {
+  static const std::size_t words =
+      std::clamp<std::size_t>(2 * last_level_cache_bytes(), std::size_t{64} << 20,
+                              std::size_t{1} << 30) /
+      sizeof(std::uint64_t);
+  return words;
 }
 
 const std::array<std::uint8_t, hash_table_bytes>& hash_table() {
@@ -47,22 +62,26 @@ const std::array<std::uint8_t, hash_table_bytes>& hash_table() {
 }
 
 std::size_t last_level_cache_bytes() {
-  // sysfs first: sysconf(_SC_LEVEL3_CACHE_SIZE) is 0 on some systems.
-  std::size_t best = 0;
-  for (int index = 0; index < 8; ++index) {
-    std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
-    std::string text;
-    if (!(in >> text)) continue;
-    std::size_t value = std::stoull(text);
-    if (text.back() == 'K') value <<= 10;
-    if (text.back() == 'M') value <<= 20;
-    best = std::max(best, value);
-  }
-  if (best == 0) {
-    long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
-    if (l3 > 0) best = static_cast<std::size_t>(l3);
-  }
-  return best;
+  static const std::size_t bytes = [] {
+    // sysfs first: sysconf(_SC_LEVEL3_CACHE_SIZE) is 0 on some systems.
+    std::size_t best = 0;
+    for (int index = 0; index < 8; ++index) {
+      std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) +
+                       "/size");
+      std::string text;
+      if (!(in >> text)) continue;
+      std::size_t value = std::stoull(text);
+      if (text.back() == 'K') value <<= 10;
+      if (text.back() == 'M') value <<= 20;
+      best = std::max(best, value);
+    }
+    if (best == 0) {
+      long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+      if (l3 > 0) best = static_cast<std::size_t>(l3);
+    }
+    return best;
+  }();
+  return bytes;
 }
 
 // ns per iteration of f(n) over many short runs of about `target` each. Interruptions (the
@@ -118,14 +137,8 @@ calibration do_calibrate() {
   const auto start = clock_type::now();
   calibration c;
   c.last_level_cache_bytes = last_level_cache_bytes();
-  // Twice the last-level cache so that a stream never hits it; bounded for sanity.
-  std::size_t bytes = std::clamp<std::size_t>(2 * c.last_level_cache_bytes, std::size_t{64} << 20,
-                                              std::size_t{1} << 30);
-  memory_buffer& b = buffer();
-  b.count = bytes / sizeof(std::uint64_t);
-  b.words = std::make_unique_for_overwrite<std::uint64_t[]>(b.count);
-  for (std::size_t k = 0; k < b.count; ++k) b.words[k] = k * word_k + word_s;
-  c.memory_buffer_bytes = b.count * sizeof(std::uint64_t);
+  c.memory_buffer_bytes = buffer_words() * sizeof(std::uint64_t);
+  const memory_buffer_hold hold;  // freed again when calibrated, unless someone else holds it
   (void)hash_table();
 
   // On a shared machine one measurement can be disturbed (another process takes the core, the
@@ -181,8 +194,35 @@ std::uint64_t word_sum(std::uint64_t first, std::uint64_t n) noexcept {
 
 }  // namespace
 
+memory_buffer_hold::memory_buffer_hold() {
+  memory_buffer& b = buffer();
+  std::lock_guard<std::mutex> lock(b.mutex);
+  if (b.holds == 0) {
+    const std::size_t n = buffer_words();
+    b.storage = std::make_unique_for_overwrite<std::uint64_t[]>(n);
+    for (std::size_t k = 0; k < n; ++k) b.storage[k] = k * word_k + word_s;
+    b.words.store(b.storage.get(), std::memory_order_release);
+  }
+  ++b.holds;
+}
+
+memory_buffer_hold::~memory_buffer_hold() {
+  memory_buffer& b = buffer();
+  std::lock_guard<std::mutex> lock(b.mutex);
+  if (--b.holds == 0) {
+    b.words.store(nullptr, std::memory_order_release);
+    b.storage.reset();
+  }
+}
+
+bool memory_buffer_present() noexcept {
+  return buffer().words.load(std::memory_order_acquire) != nullptr;
+}
+
 double measure_ns_per_iteration(cpu_kernel k) {
-  calibrate();  // the memory kernel's buffer
+  calibrate();
+  if (k != cpu_kernel::memory) return measure_kernel(k);
+  const memory_buffer_hold hold;
   return measure_kernel(k);
 }
 
@@ -220,14 +260,15 @@ std::uint64_t compute(std::uint64_t iterations, std::uint64_t seed) noexcept {
 }
 
 std::uint64_t memory(std::uint64_t iterations, std::uint64_t start) noexcept {
-  const memory_buffer& b = buffer();
-  if (b.count == 0) return 0;
+  const std::uint64_t* const words = buffer().words.load(std::memory_order_acquire);
+  if (words == nullptr) return 0;  // no hold: a misuse, which verification then reports
+  const std::size_t count = buffer_words();
   std::uint64_t sum = 0;
-  std::size_t k = start % b.count;
+  std::size_t k = start % count;
   while (iterations > 0) {
     const std::size_t run =
-        static_cast<std::size_t>(std::min<std::uint64_t>(iterations, b.count - k));
-    const std::uint64_t* p = b.words.get() + k;
+        static_cast<std::size_t>(std::min<std::uint64_t>(iterations, count - k));
+    const std::uint64_t* p = words + k;
     // Four accumulators: bandwidth-bound, not add-latency-bound.
     std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     std::size_t i = 0;
@@ -279,8 +320,7 @@ std::uint64_t expected_result(cpu_kernel k, std::uint64_t iterations, std::uint6
     case cpu_kernel::compute:
       return mix64(lcg_jump(input, iterations));
     case cpu_kernel::memory: {
-      const std::uint64_t count = buffer().count;
-      if (count == 0) return 0;
+      const std::uint64_t count = buffer_words();
       // Whole laps of the buffer, then the rest: from `first` to the end, then from 0.
       std::uint64_t first = input % count, sum = 0, left = iterations;
       while (left > 0) {

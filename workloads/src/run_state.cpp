@@ -9,6 +9,10 @@
 namespace execbench::workloads {
 
 workload_fixtures::workload_fixtures(const plan& p) : calibration_(&kernels::calibrate()) {
+  const auto steps = p.all_steps();
+  if (std::any_of(steps.begin(), steps.end(),
+                  [](const planned_step& s) { return s.op == step_op::memory; }))
+    memory_.emplace();
   if (p.totals().tcp_exchanges > 0) server_.emplace();
   if (p.disk_file_bytes() > 0) {
     disk_.emplace(p.disk_file_bytes());

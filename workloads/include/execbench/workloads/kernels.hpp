@@ -41,12 +41,30 @@ struct calibration {
 };
 
 // Measure the calibration once (thread-safe; later calls return the first result). Call it at
-// start-up, outside timed regions: it allocates and fills the memory kernel's buffer.
+// start-up, outside timed regions: it fills the memory kernel's buffer to measure that kernel.
 const calibration& calibrate();
+
+// The memory kernel's buffer is in memory only while a hold exists: the first hold allocates
+// and fills it (calibration().memory_buffer_bytes, twice the last-level cache: 600 MB on a
+// machine that reports a 300 MB cache), the last one to go frees it. Kept for the whole
+// process, it was most of every benchmark row's max_rss_mb, rows without a memory step too.
+// The memory kernel runs only while a hold exists (without one it returns a value that fails
+// verification): calibration holds one, and so does workload_fixtures for a workload with
+// memory steps. Thread-safe; take it outside timed regions (filling takes a while).
+class memory_buffer_hold {
+ public:
+  memory_buffer_hold();
+  ~memory_buffer_hold();
+  memory_buffer_hold(const memory_buffer_hold&) = delete;
+  memory_buffer_hold& operator=(const memory_buffer_hold&) = delete;
+};
+
+// Whether the memory kernel's buffer is in memory now (a hold exists).
+bool memory_buffer_present() noexcept;
 
 // Measure kernel k's speed now, as calibrate() does (ns per iteration): to check, after a
 // run, that the machine's speed has not drifted from the calibration (a busy sibling
-// hyperthread or a frequency change shifts it).
+// hyperthread or a frequency change shifts it). For the memory kernel, it holds the buffer.
 double measure_ns_per_iteration(cpu_kernel k);
 
 // Iterations of kernel k that take `work` on this machine (at least 1).
@@ -56,7 +74,7 @@ std::uint64_t iterations_for(cpu_kernel k, std::chrono::nanoseconds work, const 
 // code: an inlined copy is aligned differently, and a tight loop's speed depends on that.
 [[gnu::noinline]] std::uint64_t spin(std::uint64_t iterations) noexcept;
 [[gnu::noinline]] std::uint64_t compute(std::uint64_t iterations, std::uint64_t seed) noexcept;
-// Needs calibrate() to have run (it owns the buffer).
+// Needs a memory_buffer_hold.
 [[gnu::noinline]] std::uint64_t memory(std::uint64_t iterations, std::uint64_t start) noexcept;
 [[gnu::noinline]] std::uint64_t hash(std::uint64_t iterations, std::uint64_t seed) noexcept;
 

@@ -39,6 +39,7 @@ class workload_fixtures {
 
  private:
   const kernels::calibration* calibration_;
+  std::optional<kernels::memory_buffer_hold> memory_;  // for a workload with memory steps
   std::optional<loopback_server> server_;
   std::optional<disk_fixture> disk_;
   int disk_fd_ = -1;

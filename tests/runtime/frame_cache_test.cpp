@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "execbench/runtime/event_loop.hpp"
 #include "execbench/runtime/task.hpp"
 
 namespace rt = execbench::rt;
@@ -21,7 +22,13 @@ namespace {
 #define SKIP_WITHOUT_CACHE() \
   if (!cache::enabled) GTEST_SKIP() << "the frame cache is off under AddressSanitizer"
 
-TEST(frame_cache, a_freed_frame_serves_the_next_one_of_its_size_class) {
+// The tests of caching itself run as an event loop's thread does.
+class caching_test : public ::testing::Test {
+ private:
+  cache::caching_scope caching_;
+};
+
+TEST_F(caching_test, a_freed_frame_serves_the_next_one_of_its_size_class) {
   SKIP_WITHOUT_CACHE();
   void* a = cache::allocate(300);
   cache::deallocate(a, 300);
@@ -33,7 +40,7 @@ TEST(frame_cache, a_freed_frame_serves_the_next_one_of_its_size_class) {
   cache::deallocate(c, 100);
 }
 
-TEST(frame_cache, a_thread_keeps_no_more_than_its_budget) {
+TEST_F(caching_test, a_thread_keeps_no_more_than_its_budget) {
   SKIP_WITHOUT_CACHE();
   cache::release_kept();  // nothing kept from earlier tests
   const std::size_t size = 1024;
@@ -57,7 +64,7 @@ TEST(frame_cache, a_thread_keeps_no_more_than_its_budget) {
   cache::release_kept();
 }
 
-TEST(frame_cache, release_kept_gives_every_kept_frame_back) {
+TEST_F(caching_test, release_kept_gives_every_kept_frame_back) {
   SKIP_WITHOUT_CACHE();
   cache::release_kept();
   std::vector<void*> blocks;
@@ -68,12 +75,13 @@ TEST(frame_cache, release_kept_gives_every_kept_frame_back) {
   EXPECT_EQ(cache::kept_bytes(), 0u);
 }
 
-TEST(frame_cache, another_thread_does_not_take_this_threads_frames) {
+TEST_F(caching_test, another_thread_does_not_take_this_threads_frames) {
   SKIP_WITHOUT_CACHE();
   void* mine = cache::allocate(200);
   cache::deallocate(mine, 200);
   void* theirs = nullptr;
   std::thread([&theirs] {
+    const cache::caching_scope caching;
     theirs = cache::allocate(200);
     cache::deallocate(theirs, 200);
   }).join();  // that thread's kept frame is freed as it ends
@@ -89,7 +97,7 @@ rt::task<int> leaf(int v) {
 
 // Task frames come from the cache: a task made after another one's frame was destroyed gets
 // that frame again (a coroutine handle's address is its frame's).
-TEST(frame_cache, task_frames_are_recycled) {
+TEST_F(caching_test, task_frames_are_recycled) {
   SKIP_WITHOUT_CACHE();
   auto first = leaf(1).release();
   void* where = first.address();
@@ -97,6 +105,31 @@ TEST(frame_cache, task_frames_are_recycled) {
   auto second = leaf(2).release();
   EXPECT_EQ(second.address(), where);
   second.destroy();
+}
+
+// A thread that is not running an event loop (a pool's) keeps nothing: its frames go back to
+// the allocator, so a pool thread that outlives its work holds no memory for it. A loop's run
+// turns caching on for its thread, and off again after.
+TEST(frame_cache, only_a_thread_running_an_event_loop_keeps_frames) {
+  SKIP_WITHOUT_CACHE();
+  std::thread([] {
+    EXPECT_FALSE(cache::caching());
+    std::vector<void*> blocks;
+    for (int i = 0; i < 100; ++i) blocks.push_back(cache::allocate(200));
+    for (void* p : blocks) cache::deallocate(p, 200);
+    EXPECT_EQ(cache::kept_bytes(), 0u);
+
+    rt::event_loop loop;
+    bool caching_inside = false;
+    loop.run_until_complete([](bool& inside) -> rt::task<void> {
+      inside = cache::caching();
+      co_return;
+    }(caching_inside));
+    EXPECT_TRUE(caching_inside);
+    EXPECT_FALSE(cache::caching());
+    EXPECT_GT(cache::kept_bytes(), 0u) << "the run's frames were kept";
+    rt::release_cached_frames();
+  }).join();
 }
 
 }  // namespace

@@ -71,6 +71,8 @@ class running_scope {
  private:
   std::atomic<bool>& running_;
   int saved_slack_ = 0;  // the thread's timer slack before, when the loop changed it
+  // The loop's thread keeps the frames its tasks free, for the next ones (frame_cache.hpp).
+  detail::frame_cache::caching_scope frames_;
 };
 
 }  // namespace

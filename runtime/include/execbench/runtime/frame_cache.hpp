@@ -8,6 +8,12 @@
 // of that class from there first (as Boost.Asio recycles its coroutine frames). Lists are
 // per thread: no lock and no shared cache line; a frame made on one thread and destroyed on
 // another goes to the second one's list. What a thread keeps is freed when it ends.
+//
+// Only a thread that caches keeps frames: one running an event loop (the loop turns it on for
+// the run, caching_scope), where a burst of frames is made and destroyed on one thread. A pool
+// thread does not: pool threads can outlive the work that made their frames (TBB's stay for
+// the whole process), and 63 of them, each keeping its budget, held 320 MB after TBB's rows of
+// the suite, which then counted in every later row's max_rss_mb.
 #pragma once
 
 #include <cstddef>
@@ -39,6 +45,8 @@ class frame_cache {
   static constexpr bool enabled = true;
 #endif
 
+  // A block of a cached size is always of its class's full size, whether or not this thread
+  // caches now: it may be freed on one that does.
   static void* allocate(std::size_t n) {
     const std::size_t c = class_of(n);
     if (!enabled || c >= classes) return ::operator new(n);
@@ -55,7 +63,7 @@ class frame_cache {
     const std::size_t c = class_of(n);
     if (!enabled || c >= classes) return ::operator delete(p);
     lists& l = local();
-    if (l.closed || l.bytes + size_of(c) > budget_bytes) return ::operator delete(p);
+    if (!l.caching || l.closed || l.bytes + size_of(c) > budget_bytes) return ::operator delete(p);
     node* b = static_cast<node*>(p);
     b->next = l.head[c];
     l.head[c] = b;
@@ -68,6 +76,24 @@ class frame_cache {
   // after async_tree_mixed), so the bench calls this before each row.
   static void release_kept() noexcept {
     free_all(local());
+  }
+
+  // While one exists, the calling thread keeps the frames it frees (an event loop's run).
+  // Nested scopes restore what was before.
+  class caching_scope {
+   public:
+    caching_scope() noexcept : was_(std::exchange(local().caching, true)) {}
+    ~caching_scope() { local().caching = was_; }
+    caching_scope(const caching_scope&) = delete;
+    caching_scope& operator=(const caching_scope&) = delete;
+
+   private:
+    bool was_;
+  };
+
+  // Whether the calling thread keeps the frames it frees now.
+  static bool caching() noexcept {
+    return local().caching;
   }
 
   // How many bytes of frames the calling thread keeps.
@@ -85,6 +111,7 @@ class frame_cache {
     node* head[classes];
     std::size_t bytes;
     bool closed;
+    bool caching;  // keep freed frames (caching_scope)
   };
   static void free_all(lists& l) noexcept {
     for (node*& head : l.head) {

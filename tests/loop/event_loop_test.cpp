@@ -508,6 +508,61 @@ TEST_F(event_loop_test, readiness_wait_cancelled_from_another_thread) {
   ::close(fds[1]);
 }
 
+// The loop's tasks keep their waits without a lock (scheduler::confines_tasks): a cancellation
+// requested from another thread is handed to the loop thread, which cuts the wait short. As
+// the bench's watchdog does: roots().cancel_all() from its own thread while the loop runs, and
+// again in a second run (the loop queues one delivery at a time, and must queue the next).
+TEST_F(event_loop_test, cancel_all_from_another_thread_reaches_every_wait_on_the_loop_thread) {
+  rt::event_loop loop;
+  ASSERT_TRUE(loop.confines_tasks());
+  std::atomic<int> cleanups{0}, saw_cancel{0};
+  for (int round = 1; round <= 2; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    auto all = [&](rt::event_loop& l) -> rt::task<void> {
+      std::vector<rt::join_handle<void>> hs;
+      for (int i = 0; i < 50; ++i)
+        hs.push_back(l.create_task(long_sleeper(l, cleanups, saw_cancel)));
+      for (auto& h : hs) co_await h;
+    };
+    auto h = loop.create_task(all(loop));
+    std::thread canceller([&loop] {
+      std::this_thread::sleep_for(20ms);
+      // Twice: each wait is still cut short exactly once.
+      loop.roots().cancel_all();
+      loop.roots().cancel_all();
+    });
+    // The awaiting task is a root too: cancelled, it ends with cancelled_error itself.
+    EXPECT_THROW(loop.run_until_complete(h), rt::cancelled_error);
+    canceller.join();
+    loop.run_until_complete(
+        [](rt::event_loop& l) -> rt::task<void> { co_await l.sleep(1ms); }(loop));
+    EXPECT_EQ(cleanups.load(), 50 * round);
+    EXPECT_EQ(saw_cancel.load(), 50 * round);
+    EXPECT_EQ(loop.roots().size(), 0u);
+  }
+  EXPECT_EQ(rt::live_frames().load(), frames_at_start_);
+}
+
+// Requested on the loop thread, a cancellation reaches the wait at once, inside the call: the
+// task is resumed in the loop's next iteration, before a timer due later would fire.
+TEST_F(event_loop_test, a_cancellation_requested_on_the_loop_thread_is_delivered_at_once) {
+  rt::event_loop loop;
+  std::atomic<int> cleanups{0}, saw_cancel{0};
+  auto body = [&](rt::event_loop& l) -> rt::task<void> {
+    auto h = l.create_task(long_sleeper(l, cleanups, saw_cancel));
+    co_await l.yield();  // the sleeper is now waiting
+    h.cancel();
+    h.cancel();  // a second request changes nothing
+    try {
+      co_await h;
+    } catch (const rt::cancelled_error&) {
+    }
+  };
+  loop.run_until_complete(body(loop));
+  EXPECT_EQ(saw_cancel.load(), 1);
+  EXPECT_EQ(cleanups.load(), 1);
+}
+
 TEST_F(event_loop_test, shutdown_cancels_every_pending_task) {
   std::atomic<int> cleanups{0}, saw_cancel{0};
   rt::event_loop loop;

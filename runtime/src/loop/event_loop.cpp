@@ -80,7 +80,9 @@ class running_scope {
 // ---- construction ----
 
 event_loop::event_loop(event_loop_options options)
-    : slow_handler_(default_slow_handler), exception_handler_(default_exception_handler) {
+    : scheduler(/*confines_tasks=*/true),
+      slow_handler_(default_slow_handler),
+      exception_handler_(default_exception_handler) {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw_errno("epoll_create1");
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -138,6 +140,7 @@ void event_loop::discard_pending_work() noexcept {
     remote_.clear();
     remote_pending_.store(false, std::memory_order_relaxed);
   }
+  cancel_delivery_posted_.store(false, std::memory_order_relaxed);  // its callback is gone
   auto drop = [this](loop_detail::timer_entry& e) {
     e.slot->callback.destroy();
     free_slot(e.slot);
@@ -214,6 +217,16 @@ void event_loop::shutdown() {
         return false;
       },
       this);
+}
+
+// One queued delivery serves every cancellation requested before it runs: it clears the flag
+// first (acq_rel on both sides), so a request either is seen by the pass or posts another one.
+void event_loop::deliver_cancels_later() noexcept {
+  if (cancel_delivery_posted_.exchange(true, std::memory_order_acq_rel)) return;
+  call_soon_threadsafe([this] {
+    cancel_delivery_posted_.exchange(false, std::memory_order_acq_rel);
+    roots().deliver_requested_cancels();
+  });
 }
 
 void event_loop::wake_if_sleeping() noexcept {

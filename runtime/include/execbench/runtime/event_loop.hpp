@@ -177,6 +177,11 @@ class event_loop : public scheduler {
 
   // ---- scheduler ----
   void schedule(std::coroutine_handle<> h) noexcept override { post_resume(h); }
+  // Its tasks run on the loop's thread only (scheduler::confines_tasks): their waits are
+  // registered without a lock, and a cancellation requested from another thread (a join
+  // handle's cancel(), roots().cancel_all() from a watchdog) reaches them on the loop thread.
+  bool on_task_thread() const noexcept override { return in_loop_thread(); }
+  void deliver_cancels_later() noexcept override;
 
   // ---- running ----
 
@@ -449,6 +454,7 @@ class event_loop : public scheduler {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> running_{false};
   std::atomic<std::size_t> cancelled_timers_{0};
+  std::atomic<bool> cancel_delivery_posted_{false};  // deliver_cancels_later's callback is queued
 
   int epoll_fd_ = -1;
   int wake_fd_ = -1;

@@ -11,8 +11,8 @@
 
 #include <atomic>
 #include <cassert>
-#include <coroutine>
 #include <concepts>
+#include <coroutine>
 #include <cstddef>
 #include <exception>
 #include <memory>
@@ -88,7 +88,7 @@ class join_state_base : public root_node {
   std::coroutine_handle<> waiter_;
   scheduler* waiter_sched_ = nullptr;
   std::atomic<bool> done_{false};  // written under join_lock_; read without it by done()
-  bool thread_waiting_ = false;     // a thread blocks in wait(): completion must notify
+  bool thread_waiting_ = false;    // a thread blocks in wait(): completion must notify
 };
 
 template <class T>
@@ -406,6 +406,11 @@ inline std::size_t root_registry::size() const noexcept {
 inline void root_registry::cancel_all() noexcept {
   std::lock_guard<spin_lock> lock(lock_);
   for (auto* n = head_; n != nullptr; n = n->next_) n->request_cancel();
+}
+
+inline void root_registry::deliver_requested_cancels() noexcept {
+  std::lock_guard<spin_lock> lock(lock_);
+  for (auto* n = head_; n != nullptr; n = n->next_) n->deliver_cancel_here();
 }
 
 inline void root_registry::destroy_all() noexcept {

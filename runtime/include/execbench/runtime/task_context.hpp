@@ -4,11 +4,12 @@
 #pragma once
 
 #include <atomic>
-#include <cstddef>
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include "execbench/runtime/spin_lock.hpp"
 
@@ -32,6 +33,9 @@ class root_registry {
   std::size_t size() const noexcept;
   // Request cancellation of every live spawned task (graceful shutdown's first half).
   void cancel_all() noexcept;
+  // For a scheduler that confines its tasks to its thread (scheduler::confines_tasks), on that
+  // thread: hand every requested cancellation that has not reached its task's wait yet to it.
+  void deliver_requested_cancels() noexcept;
   // Free the frames of every live spawned task; their join_handles report cancelled_error.
   // Only while none of them is running (the runtime's threads are stopped).
   void destroy_all() noexcept;
@@ -51,21 +55,37 @@ class scheduler {
   // The spawned tasks still alive on this scheduler (see spawn.hpp).
   root_registry& roots() noexcept { return roots_; }
 
+  // Whether the scheduler runs all its tasks on one thread at a time (an event loop, as
+  // asyncio's). Their contexts then register their waits without a lock (each lock is a
+  // locked instruction: two per wait, about 10% of what a 10 ms wait costs such a task), and a
+  // cancellation requested from another thread reaches the wait through that thread
+  // (deliver_cancels_later), as asyncio's call_soon_threadsafe(task.cancel) would.
+  bool confines_tasks() const noexcept { return confines_tasks_; }
+
+  // For a confining scheduler: whether the caller is the thread its tasks run on now.
+  virtual bool on_task_thread() const noexcept { return false; }
+  // For a confining scheduler: soon, on its thread, call roots().deliver_requested_cancels().
+  // Any thread. (Nothing for the others: their cancellations are delivered where requested.)
+  virtual void deliver_cancels_later() noexcept {}
+
  protected:
   scheduler() = default;
+  explicit scheduler(bool confines_tasks) noexcept : confines_tasks_(confines_tasks) {}
   ~scheduler() = default;
 
  private:
   root_registry roots_;
+  bool confines_tasks_ = false;
 };
 
 // A suspension that cancellation can cut short: a timer, a readiness wait, a join.
 class cancellable_wait {
  public:
-  // Called at most once per wait, from any thread, with the context's lock held (so it must not call back into the context), while the wait
-  // is registered. It must make the waiting coroutine resume soon; the awaiter then sees
-  // `cancel_requested()` and throws cancelled_error. The wait object stays alive until the
-  // awaiter's end_wait() returns, which cannot happen while cancel_wait() runs.
+  // Called at most once per wait, while the wait is registered: from any thread with the
+  // context's lock held (so it must not call back into the context), or, for a task of a
+  // confining scheduler, on its thread. It must make the waiting coroutine resume soon; the
+  // awaiter then sees `cancel_requested()` and throws cancelled_error. The wait object stays
+  // alive until the awaiter's end_wait() returns, which cannot happen while cancel_wait() runs.
   virtual void cancel_wait() noexcept = 0;
 
  protected:
@@ -76,7 +96,7 @@ class cancellable_wait {
 // being cancelled. Every task<T> the spawned task awaits shares its context.
 class task_context {
  public:
-  explicit task_context(scheduler& s) noexcept : sched_(&s) {}
+  explicit task_context(scheduler& s) noexcept : sched_(&s), confined_(s.confines_tasks()) {}
   task_context(const task_context&) = delete;
   task_context& operator=(const task_context&) = delete;
   virtual ~task_context() = default;
@@ -86,9 +106,18 @@ class task_context {
   bool cancel_requested() const noexcept { return cancel_.load(std::memory_order_acquire); }
 
   // Ask the task to stop: it sees cancelled_error at its current await point or its next one.
-  // Callable from any thread, any number of times.
+  // Callable from any thread, any number of times. For a task of a confining scheduler, the
+  // wait is cut short on the scheduler's thread: at once when called there, else soon.
   void request_cancel() noexcept {
     if (cancel_.exchange(true, std::memory_order_acq_rel)) return;
+    if (confined_) {
+      if (sched_->on_task_thread()) {
+        deliver_cancel_here();
+      } else {
+        sched_->deliver_cancels_later();
+      }
+      return;
+    }
     std::lock_guard<spin_lock> lock(lock_);
     if (wait_ != nullptr) wait_->cancel_wait();
   }
@@ -96,6 +125,11 @@ class task_context {
   // An awaiter registers its wait before suspending. Returns false (do not suspend; throw
   // cancelled_error on resume) when cancellation was already requested.
   [[nodiscard]] bool begin_wait(cancellable_wait* w) noexcept {
+    if (confined_) {  // only the scheduler's thread touches wait_
+      if (cancel_.load(std::memory_order_acquire)) return false;
+      wait_ = w;
+      return true;
+    }
     std::lock_guard<spin_lock> lock(lock_);
     if (cancel_.load(std::memory_order_acquire)) return false;
     wait_ = w;
@@ -104,15 +138,12 @@ class task_context {
 
   // An awaiter unregisters its wait when it resumes, before it is destroyed.
   void end_wait(cancellable_wait* w) noexcept {
+    if (confined_) {
+      if (wait_ == w) wait_ = nullptr;
+      return;
+    }
     std::lock_guard<spin_lock> lock(lock_);
     if (wait_ == w) wait_ = nullptr;
-  }
-
-  // Whether `w` is still the registered wait (for runtimes that deliver cancel_wait later, on
-  // their own thread: while it is registered, the wait object is alive).
-  bool is_waiting_on(const cancellable_wait* w) noexcept {
-    std::lock_guard<spin_lock> lock(lock_);
-    return wait_ == w;
   }
 
   // Throws cancelled_error when cancellation was requested; awaiters call it in await_resume.
@@ -121,9 +152,18 @@ class task_context {
   }
 
  private:
+  friend class root_registry;
+
+  // A confined task's requested cancellation reaches its wait, once: on the scheduler's thread.
+  void deliver_cancel_here() noexcept {
+    if (!cancel_.load(std::memory_order_acquire)) return;
+    if (cancellable_wait* w = std::exchange(wait_, nullptr)) w->cancel_wait();
+  }
+
   scheduler* sched_;
   std::atomic<bool> cancel_{false};
-  spin_lock lock_;  // held for a few instructions; a mutex would double the cost of every wait
+  const bool confined_;  // sched_->confines_tasks(): wait_ belongs to its thread, no lock
+  spin_lock lock_;       // held for a few instructions; a mutex would double the cost of every wait
   cancellable_wait* wait_ = nullptr;
 };
 

@@ -543,6 +543,68 @@ TEST_F(event_loop_test, cancel_all_from_another_thread_reaches_every_wait_on_the
   EXPECT_EQ(rt::live_frames().load(), frames_at_start_);
 }
 
+// The registry keeps the tasks spawned on the loop thread apart, without a lock, from those
+// spawned elsewhere (under it): size() counts both, cancel_all() from another thread reaches
+// both, and both leave it as they end.
+TEST_F(event_loop_test, tasks_spawned_on_and_off_the_loop_thread_are_all_registered) {
+  rt::event_loop loop;
+  std::atomic<int> cleanups{0}, saw_cancel{0};
+  std::vector<rt::join_handle<void>> from_outside;
+  std::atomic<std::size_t> seen_size{0};
+  auto body = [&](rt::event_loop& l) -> rt::task<void> {
+    std::vector<rt::join_handle<void>> mine;
+    for (int i = 0; i < 10; ++i)
+      mine.push_back(l.create_task(long_sleeper(l, cleanups, saw_cancel)));
+    std::thread outsider([&] {
+      for (int i = 0; i < 10; ++i)
+        from_outside.push_back(l.create_task(long_sleeper(l, cleanups, saw_cancel)));
+    });
+    outsider.join();
+    co_await l.sleep(5ms);  // the outsider's tasks have started
+    seen_size = l.roots().size();
+    std::thread canceller([&l] { l.roots().cancel_all(); });
+    canceller.join();
+    for (auto& h : mine) {
+      try {
+        co_await h;
+      } catch (const rt::cancelled_error&) {
+      }
+    }
+  };
+  loop.run_until_complete(body(loop));  // cancelled too, it swallows what its awaits throw
+  loop.run_until_complete([](rt::event_loop& l) -> rt::task<void> { co_await l.sleep(1ms); }(loop));
+  EXPECT_EQ(seen_size.load(), 21u);  // the body, its 10, the outsider's 10
+  EXPECT_EQ(saw_cancel.load(), 20);
+  EXPECT_EQ(cleanups.load(), 20);
+  EXPECT_EQ(loop.roots().size(), 0u);
+  for (auto& h : from_outside) EXPECT_THROW(h.get(), rt::cancelled_error);
+  EXPECT_EQ(rt::live_frames().load(), frames_at_start_);
+}
+
+// cancel_all() from another thread cancels the tasks that exist when it is called; the loop
+// carries it out later, on its thread, and must spare a task spawned in between.
+TEST_F(event_loop_test, a_cancel_all_from_another_thread_spares_tasks_spawned_after_it) {
+  rt::event_loop loop;
+  std::atomic<int> cleanups{0}, saw_cancel{0};
+  rt::join_handle<void> older;
+  loop.run_until_complete([&](rt::event_loop& l) -> rt::task<void> {
+    older = l.create_task(long_sleeper(l, cleanups, saw_cancel));  // on the loop thread
+    co_await l.sleep(1ms);
+  }(loop));
+  std::thread([&loop] { loop.roots().cancel_all(); }).join();  // while the loop is not running
+  const int value = loop.run_until_complete([](rt::event_loop& l) -> rt::task<int> {
+    auto younger = l.create_task([](rt::event_loop& l2) -> rt::task<int> {
+      co_await l2.sleep(5ms);
+      co_return 7;
+    }(l));
+    co_return co_await younger;
+  }(loop));
+  EXPECT_EQ(value, 7);
+  EXPECT_EQ(saw_cancel.load(), 1);
+  EXPECT_TRUE(older.done());
+  EXPECT_THROW(older.get(), rt::cancelled_error);
+}
+
 // Requested on the loop thread, a cancellation reaches the wait at once, inside the call: the
 // task is resumed in the loop's next iteration, before a timer due later would fire.
 TEST_F(event_loop_test, a_cancellation_requested_on_the_loop_thread_is_delivered_at_once) {

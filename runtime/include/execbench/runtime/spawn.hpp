@@ -380,49 +380,95 @@ inline void detail::join_state_base::finish() noexcept {
   if (waiter) where->schedule(waiter);
 }
 
-inline void root_registry::add(detail::root_node* n) noexcept {
-  std::lock_guard<spin_lock> lock(lock_);
+inline bool root_registry::on_owner_thread() const noexcept {
+  return owner_->confines_tasks() && owner_->on_task_thread();
+}
+
+inline void root_registry::link(detail::root_node*& head, detail::root_node* n) noexcept {
   n->prev_ = nullptr;
-  n->next_ = head_;
-  if (head_ != nullptr) head_->prev_ = n;
-  head_ = n;
+  n->next_ = head;
+  if (head != nullptr) head->prev_ = n;
+  head = n;
+}
+
+inline void root_registry::unlink(detail::root_node*& head, detail::root_node* n) noexcept {
+  if (n->prev_ != nullptr) n->prev_->next_ = n->next_;
+  if (n->next_ != nullptr) n->next_->prev_ = n->prev_;
+  if (head == n) head = n->next_;
+  n->prev_ = n->next_ = nullptr;
+}
+
+inline void root_registry::add(detail::root_node* n) noexcept {
+  if (on_owner_thread()) {
+    n->confined_list_ = true;
+    n->cancel_all_calls_at_add_ = cancel_all_calls_.load(std::memory_order_acquire);
+    link(local_head_, n);
+    local_size_.store(local_size_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    return;
+  }
+  std::lock_guard<spin_lock> lock(lock_);
+  n->confined_list_ = false;
+  link(head_, n);
   ++size_;
 }
 
+// A task in the confined list ends on its scheduler's thread (or is dropped while none runs).
 inline void root_registry::remove(detail::root_node* n) noexcept {
+  if (n->confined_list_) {
+    unlink(local_head_, n);
+    local_size_.store(local_size_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    return;
+  }
   std::lock_guard<spin_lock> lock(lock_);
-  if (n->prev_ != nullptr) n->prev_->next_ = n->next_;
-  if (n->next_ != nullptr) n->next_->prev_ = n->prev_;
-  if (head_ == n) head_ = n->next_;
-  n->prev_ = n->next_ = nullptr;
+  unlink(head_, n);
   --size_;
 }
 
 inline std::size_t root_registry::size() const noexcept {
   std::lock_guard<spin_lock> lock(lock_);
-  return size_;
+  return size_ + local_size_.load(std::memory_order_relaxed);
 }
 
 inline void root_registry::cancel_all() noexcept {
+  if (owner_->confines_tasks() && !owner_->on_task_thread()) {
+    // The confined list is the owner thread's: it cancels them (deliver_requested_cancels).
+    cancel_all_calls_.fetch_add(1, std::memory_order_acq_rel);
+    owner_->deliver_cancels_later();
+  } else {
+    for (auto* n = local_head_; n != nullptr; n = n->next_) n->request_cancel();
+  }
   std::lock_guard<spin_lock> lock(lock_);
   for (auto* n = head_; n != nullptr; n = n->next_) n->request_cancel();
 }
 
 inline void root_registry::deliver_requested_cancels() noexcept {
+  // cancel_all() calls made elsewhere: the confined tasks that existed when the last one was
+  // made, that is, added before it was counted. (The locked list's were cancelled by the call.)
+  const std::uint32_t calls = cancel_all_calls_.load(std::memory_order_acquire);
+  const bool cancel_older = calls != cancel_all_done_;
+  cancel_all_done_ = calls;
+  for (auto* n = local_head_; n != nullptr; n = n->next_) {
+    if (cancel_older && n->cancel_all_calls_at_add_ != calls) n->request_cancel();  // at once
+    n->deliver_cancel_here();
+  }
   std::lock_guard<spin_lock> lock(lock_);
   for (auto* n = head_; n != nullptr; n = n->next_) n->deliver_cancel_here();
 }
 
 inline void root_registry::destroy_all() noexcept {
+  // The confined list first: none of the owner's threads runs now.
+  while (detail::root_node* n = local_head_) {
+    unlink(local_head_, n);
+    local_size_.store(local_size_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    n->drop();
+  }
   for (;;) {
     detail::root_node* n = nullptr;
     {
       std::lock_guard<spin_lock> lock(lock_);
       n = head_;
       if (n == nullptr) return;
-      head_ = n->next_;
-      if (head_ != nullptr) head_->prev_ = nullptr;
-      n->prev_ = n->next_ = nullptr;
+      unlink(head_, n);
       --size_;
     }
     n->drop();

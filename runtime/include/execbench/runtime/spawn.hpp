@@ -48,6 +48,12 @@ class join_state_base : public root_node {
 
   bool done() const noexcept { return done_.load(std::memory_order_acquire); }
 
+  // Cancel the task unless it has finished (or was dropped): a finished task's scheduler may
+  // be gone, and on an event loop a cancellation from another thread goes through it.
+  void cancel_unless_done() noexcept {
+    if (!done()) request_cancel();
+  }
+
   // Block the calling thread until the task has finished.
   void wait() noexcept {
     if (done_.load(std::memory_order_acquire)) return;
@@ -182,14 +188,14 @@ class join_awaiter final : public cancellable_wait {
     scheduler& where = ctx_ != nullptr ? ctx_->sched() : st_->sched();
     // Register the wait before parking: once parked, the task may finish and resume the caller
     // on another thread, whose end_wait must not be followed by a late begin_wait here.
-    if (ctx_ != nullptr && !ctx_->begin_wait(this)) st_->request_cancel();
+    if (ctx_ != nullptr && !ctx_->begin_wait(this)) st_->cancel_unless_done();
     if (!st_->park(caller, where)) {
       if (ctx_ != nullptr) ctx_->end_wait(this);
       return false;
     }
     return true;
   }
-  void cancel_wait() noexcept override { st_->request_cancel(); }
+  void cancel_wait() noexcept override { st_->cancel_unless_done(); }
   T await_resume() {
     if (ctx_ != nullptr) ctx_->end_wait(this);
     return st_->take();
@@ -220,7 +226,8 @@ class [[nodiscard]] join_handle {
   bool done() const noexcept { return st_->done(); }
 
   // Request cancellation: the task sees cancelled_error at its current or next await point.
-  void cancel() noexcept { st_->request_cancel(); }
+  // Nothing once it has finished, even when its runtime is gone.
+  void cancel() noexcept { st_->cancel_unless_done(); }
 
   // Block the calling thread (not a runtime thread the task needs) until the task finishes;
   // its value, or its exception rethrown.

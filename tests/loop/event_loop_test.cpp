@@ -257,6 +257,13 @@ TEST_F(event_loop_test, run_until_complete_reports_a_stop_before_completion) {
   EXPECT_THROW(h.get(), rt::cancelled_error);
 }
 
+// Run the loop for about `d`: what was cancelled or woken meanwhile gets to finish.
+void run_for(rt::event_loop& loop, std::chrono::nanoseconds d) {
+  loop.run_until_complete([](rt::event_loop& l, std::chrono::nanoseconds wait) -> rt::task<void> {
+    co_await l.sleep(wait);
+  }(loop, d));
+}
+
 // A task that sleeps for an hour; records whether its cleanup ran and what it saw.
 rt::task<void> long_sleeper(rt::event_loop& loop, std::atomic<int>& cleanups,
                             std::atomic<int>& saw_cancel) {
@@ -534,8 +541,7 @@ TEST_F(event_loop_test, cancel_all_from_another_thread_reaches_every_wait_on_the
     // The awaiting task is a root too: cancelled, it ends with cancelled_error itself.
     EXPECT_THROW(loop.run_until_complete(h), rt::cancelled_error);
     canceller.join();
-    loop.run_until_complete(
-        [](rt::event_loop& l) -> rt::task<void> { co_await l.sleep(1ms); }(loop));
+    run_for(loop, 1ms);
     EXPECT_EQ(cleanups.load(), 50 * round);
     EXPECT_EQ(saw_cancel.load(), 50 * round);
     EXPECT_EQ(loop.roots().size(), 0u);
@@ -572,7 +578,7 @@ TEST_F(event_loop_test, tasks_spawned_on_and_off_the_loop_thread_are_all_registe
     }
   };
   loop.run_until_complete(body(loop));  // cancelled too, it swallows what its awaits throw
-  loop.run_until_complete([](rt::event_loop& l) -> rt::task<void> { co_await l.sleep(1ms); }(loop));
+  run_for(loop, 1ms);
   EXPECT_EQ(seen_size.load(), 21u);  // the body, its 10, the outsider's 10
   EXPECT_EQ(saw_cancel.load(), 20);
   EXPECT_EQ(cleanups.load(), 20);
@@ -615,8 +621,7 @@ TEST_F(event_loop_test, cancelling_a_handle_after_its_loop_is_gone_does_nothing)
     rt::event_loop loop;
     finished = loop.create_task([]() -> rt::task<int> { co_return 3; }());
     dropped = loop.create_task(long_sleeper(loop, cleanups, saw_cancel));
-    loop.run_until_complete(
-        [](rt::event_loop& l) -> rt::task<void> { co_await l.sleep(1ms); }(loop));
+    run_for(loop, 1ms);
   }
   finished.cancel();
   dropped.cancel();
@@ -690,8 +695,7 @@ TEST_F(event_loop_test, destruction_with_pending_tasks_destroys_each_frame_once)
     hs.push_back(loop.create_task(reader(loop, fds[0], destroyed)));
     hs.push_back(loop.create_task(nested(loop, destroyed)));
     hs.push_back(loop.create_task(offloaded(loop, pool, destroyed)));
-    loop.run_until_complete(
-        [](rt::event_loop& l) -> rt::task<void> { co_await l.sleep(1ms); }(loop));
+    run_for(loop, 1ms);
     // and a few that never started
     auto never = [](std::atomic<int>& d) -> rt::task<void> {
       destruction_counter c(d);

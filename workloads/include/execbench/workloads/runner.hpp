@@ -31,7 +31,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <concepts>
 #include <cstdint>
 #include <exception>
 #include <mutex>
@@ -40,7 +39,6 @@
 #include <vector>
 
 #include "execbench/runtime/event.hpp"
-#include "execbench/runtime/event_loop.hpp"
 #include "execbench/runtime/runtime.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"
@@ -68,8 +66,9 @@ struct run_refs {
 
 // How a work task is started. Queued: spawned on the runtime, which runs it later. At once:
 // run inside the call until its first wait (rt::spawn_detached_eager), which run_plan does for
-// the tasks it releases at the start on a single event loop (loop, loop_offload): they share
-// the loop's one thread whichever way they start, and at once saves each a trip through the
+// the tasks it releases at the start on a runtime that confines its tasks to one thread
+// (scheduler::confines_tasks: loop, loop_offload): they share that thread whichever way they
+// start, and at once saves each a trip through the
 // ready queue and a second touch of its frame once 10,000 others have pushed it out of the
 // cache. Never for a task a finished task releases: one that ends without waiting would start
 // its successors inside itself, nesting as deep as the chain.
@@ -185,8 +184,7 @@ rt::task<void> run_plan(R& r, run_state& state, plan_dispatch& dispatch) {
     });
   }
   // The tasks ready at the start (run_plan runs on the runtime: on an event loop, on its thread).
-  constexpr start_how initial =
-      std::derived_from<R, rt::event_loop> ? start_how::at_once : start_how::queued;
+  const start_how initial = r.confines_tasks() ? start_how::at_once : start_how::queued;
   for (std::uint32_t i : dispatch.initially_ready()) admit_and_start(run, i, initial);
   try {
     co_await dispatch.all_done().wait();

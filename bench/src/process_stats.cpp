@@ -1,5 +1,6 @@
 #include "execbench/bench/process_stats.hpp"
 
+#include <dlfcn.h>
 #include <malloc.h>
 #include <sys/resource.h>
 
@@ -8,6 +9,8 @@
 #include <ctime>
 #include <fstream>
 #include <string>
+
+#include <oneapi/tbb/scalable_allocator.h>
 
 namespace execbench::bench {
 
@@ -25,10 +28,28 @@ process_sample sample_process() noexcept {
   return s;
 }
 
+namespace {
+
+// oneTBB allocates its tasks through its own allocator, libtbbmalloc, when it can load it (it
+// does, here), and that allocator keeps what is freed for reuse: malloc_trim does not reach it.
+// Ask it to let go, when it is loaded (looked up rather than linked: not loaded, nothing to do).
+void release_tbbmalloc_buffers() noexcept {
+  void* lib = dlopen("libtbbmalloc.so.2", RTLD_NOW | RTLD_NOLOAD);
+  if (lib == nullptr) return;
+  using command_fn = int (*)(int, void*);
+  if (auto* command = reinterpret_cast<command_fn>(dlsym(lib, "scalable_allocation_command"))) {
+    command(TBBMALLOC_CLEAN_ALL_BUFFERS, nullptr);
+  }
+  dlclose(lib);
+}
+
+}  // namespace
+
 bool reset_peak_rss() noexcept {
   // Hand memory that earlier rows freed back to the kernel first (glibc keeps it, in an arena
   // per thread): otherwise it stays resident and every later row's peak starts above it.
   malloc_trim(0);
+  release_tbbmalloc_buffers();
   std::ofstream clear_refs("/proc/self/clear_refs");
   if (!clear_refs) return false;
   clear_refs << "5";

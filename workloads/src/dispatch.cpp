@@ -60,12 +60,8 @@ bool plan_dispatch::satisfy(std::uint32_t i) noexcept {
   return pending_[i].fetch_sub(1, std::memory_order_acq_rel) == 1;
 }
 
-bool plan_dispatch::admit(std::uint32_t i, bool* unused_since_start) noexcept {
-  group_slots& s = slots_[plan_->tasks()[i].group];
-  if (s.limit == 0) {
-    if (unused_since_start != nullptr) *unused_since_start = true;
-    return true;
-  }
+bool plan_dispatch::admit_to_slot(group_slots& s, std::uint32_t i,
+                                  bool* unused_since_start) noexcept {
   std::lock_guard<std::mutex> lock(s.mutex);
   if (s.in_flight < s.limit) {
     ++s.in_flight;
@@ -78,9 +74,7 @@ bool plan_dispatch::admit(std::uint32_t i, bool* unused_since_start) noexcept {
   return false;
 }
 
-std::int64_t plan_dispatch::release_slot(std::uint32_t i) noexcept {
-  group_slots& s = slots_[plan_->tasks()[i].group];
-  if (s.limit == 0) return -1;
+std::int64_t plan_dispatch::pass_slot_on(group_slots& s) noexcept {
   std::lock_guard<std::mutex> lock(s.mutex);
   if (s.head < s.tail) return s.queue[s.head++];  // the slot passes straight on
   --s.in_flight;

@@ -35,9 +35,20 @@ class plan_dispatch {
   // false when it was queued for its group's next free slot. When it may, *unused_since_start
   // (if given) says whether it got a slot nobody had used in this run (so free since the
   // start) or there are no slots, rather than one a finished task gave back at some time.
-  bool admit(std::uint32_t i, bool* unused_since_start = nullptr) noexcept;
+  // (A group without slots is answered here, inline: that is every task of most workloads.)
+  bool admit(std::uint32_t i, bool* unused_since_start = nullptr) noexcept {
+    group_slots& s = slots_[plan_->tasks()[i].group];
+    if (s.limit == 0) {
+      if (unused_since_start != nullptr) *unused_since_start = true;
+      return true;
+    }
+    return admit_to_slot(s, i, unused_since_start);
+  }
   // Work task i finished: the task that takes its slot, or -1 when none waits (the slot frees).
-  std::int64_t release_slot(std::uint32_t i) noexcept;
+  std::int64_t release_slot(std::uint32_t i) noexcept {
+    group_slots& s = slots_[plan_->tasks()[i].group];
+    return s.limit == 0 ? -1 : pass_slot_on(s);
+  }
   // One task (work or inner node) is complete; true for the last one of the run. `one_thread`:
   // every task of the run ends on one thread (the runtime confines its tasks, as an event loop
   // does), so the count needs no locked instruction.
@@ -68,6 +79,9 @@ class plan_dispatch {
     std::vector<std::uint32_t> queue;
     std::size_t head = 0, tail = 0;
   };
+  bool admit_to_slot(group_slots& s, std::uint32_t i, bool* unused_since_start) noexcept;
+  std::int64_t pass_slot_on(group_slots& s) noexcept;
+
   const plan* plan_;
   std::unique_ptr<std::atomic<std::uint32_t>[]> pending_;
   std::unique_ptr<group_slots[]> slots_;

@@ -172,6 +172,37 @@ TEST_F(event_loop_test, call_later_can_be_cancelled) {
   EXPECT_EQ(loop.pending_timers(), 0u);
 }
 
+// A timer_handle outlives its timer; the freed slot is reused, here by a task's sleep, which
+// the loop fires without a locked instruction. Cancelling the stale handle from another thread
+// meanwhile must change nothing: the sleep ends on time, not cancelled.
+TEST_F(event_loop_test, a_stale_timer_handle_cancels_nothing) {
+  rt::event_loop loop;
+  int fired = 0;
+  auto handle = loop.call_later(1ms, [&] {  // the only timer: its slot is the next one taken
+    ++fired;
+    loop.stop();
+  });
+  loop.run_forever();
+  ASSERT_EQ(fired, 1);
+  std::atomic<bool> done{false};
+  std::atomic<int> cancels{0};
+  std::thread canceller([&] {
+    while (!done.load()) {
+      if (handle.cancel()) cancels.fetch_add(1);
+    }
+  });
+  auto sleeper = [](rt::event_loop& l) -> rt::task<clk::duration> {
+    const auto start = clk::now();
+    for (int i = 0; i < 20; ++i) co_await l.sleep(1ms);  // each reuses the slot just freed
+    co_return clk::now() - start;
+  };
+  const auto slept = loop.run_until_complete(sleeper(loop));
+  done.store(true);
+  canceller.join();
+  EXPECT_EQ(cancels.load(), 0);
+  EXPECT_GE(slept, 20ms);
+}
+
 TEST_F(event_loop_test, call_soon_runs_in_order_in_a_later_iteration) {
   rt::event_loop loop;
   std::vector<int> order;

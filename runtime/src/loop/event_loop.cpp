@@ -319,27 +319,26 @@ void event_loop::poll(std::int64_t timeout_ns, std::int64_t deadline_ns) {
 
 void event_loop::fire_due_timers() {
   const std::int64_t now = now_ns();
+  // Firing adds no timer (callbacks run later, from the ready queue): the fifo's end is read
+  // once, and a drained fifo is reset once, after the loop.
+  const std::size_t fifo_end = timer_fifo_.size();
   for (;;) {
     loop_detail::timer_entry e;
-    const bool fifo_has = fifo_head_ < timer_fifo_.size();
+    const bool fifo_has = fifo_head_ < fifo_end;
     if (!timer_heap_.empty() &&
         (!fifo_has || loop_detail::fires_before(timer_heap_.front(), timer_fifo_[fifo_head_]))) {
-      if (timer_heap_.front().deadline > now) return;
+      if (timer_heap_.front().deadline > now) break;
       std::pop_heap(timer_heap_.begin(), timer_heap_.end(), heap_order{});
       e = timer_heap_.back();
       timer_heap_.pop_back();
     } else if (fifo_has) {
-      if (timer_fifo_[fifo_head_].deadline > now) return;
+      if (timer_fifo_[fifo_head_].deadline > now) break;
       e = timer_fifo_[fifo_head_++];
-      if (fifo_head_ == timer_fifo_.size()) {
-        timer_fifo_.clear();
-        fifo_head_ = 0;
-      }
     } else {
-      return;
+      break;
     }
     loop_detail::wait_slot* s = e.slot;
-    if (s->transition(s->generation(), loop_detail::slot_armed, loop_detail::slot_fired)) {
+    if (s->fire()) {
       lag_.record(now - e.deadline);
       ready_.push_relocate(s->callback);
     } else {
@@ -347,6 +346,10 @@ void event_loop::fire_due_timers() {
       cancelled_timers_.fetch_sub(1, std::memory_order_relaxed);
     }
     free_slot(s);
+  }
+  if (fifo_head_ != 0 && fifo_head_ == timer_fifo_.size()) {
+    timer_fifo_.clear();
+    fifo_head_ = 0;
   }
 }
 

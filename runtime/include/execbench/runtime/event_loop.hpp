@@ -93,12 +93,27 @@ struct wait_slot {
   std::atomic<std::uint64_t> state{0};
   callback_item callback;  // what runs when it fires (resumes a coroutine for awaitables)
   wait_slot* next_free = nullptr;
+  // Only the loop's thread changes its state: a task's own timer, whose cancellation reaches
+  // it on that thread (the loop confines its tasks). A timer_handle's slot may be cancelled
+  // from any thread.
+  bool loop_thread_only = false;
 
   std::uint64_t generation() const noexcept { return state.load(std::memory_order_relaxed) >> 2; }
   bool transition(std::uint64_t gen, slot_status from, slot_status to) noexcept {
     std::uint64_t expected = (gen << 2) | from;
     return state.compare_exchange_strong(expected, (gen << 2) | to, std::memory_order_acq_rel,
                                          std::memory_order_relaxed);
+  }
+  // Armed to fired, by the loop: false when it was cancelled. Without a locked instruction
+  // when no other thread can change the state meanwhile. (A stale timer_handle of an earlier
+  // use of the slot may still try: its generation is older, so its compare-and-swap fails
+  // without writing.)
+  bool fire() noexcept {
+    if (!loop_thread_only) return transition(generation(), slot_armed, slot_fired);
+    const std::uint64_t now = state.load(std::memory_order_relaxed);
+    if ((now & 3) != slot_armed) return false;
+    state.store((now & ~std::uint64_t{3}) | slot_fired, std::memory_order_relaxed);
+    return true;
   }
 };
 
@@ -361,6 +376,7 @@ class event_loop : public scheduler {
   // A timer that resumes `h`; returns its slot (armed).
   loop_detail::wait_slot* arm_resume_timer(std::int64_t deadline, std::coroutine_handle<> h) {
     loop_detail::wait_slot* s = alloc_slot();
+    s->loop_thread_only = true;  // the awaiting task's cancellation is delivered on this thread
     s->callback.emplace_resume(h);
     add_timer(deadline, s);
     return s;
@@ -371,6 +387,7 @@ class event_loop : public scheduler {
     loop_detail::wait_slot* s = free_slots_;
     free_slots_ = s->next_free;
     s->state.store((s->generation() << 2) | loop_detail::slot_armed, std::memory_order_relaxed);
+    s->loop_thread_only = false;
     return s;
   }
   void free_slot(loop_detail::wait_slot* s) noexcept {

@@ -110,9 +110,9 @@ struct wait_slot {
   // without writing.)
   bool fire() noexcept {
     if (!loop_thread_only) return transition(generation(), slot_armed, slot_fired);
-    const std::uint64_t now = state.load(std::memory_order_relaxed);
-    if ((now & 3) != slot_armed) return false;
-    state.store((now & ~std::uint64_t{3}) | slot_fired, std::memory_order_relaxed);
+    const std::uint64_t current = state.load(std::memory_order_relaxed);
+    if ((current & 3) != slot_armed) return false;
+    state.store((current & ~std::uint64_t{3}) | slot_fired, std::memory_order_relaxed);
     return true;
   }
 };

@@ -465,8 +465,7 @@ inline void root_registry::deliver_requested_cancels() noexcept {
 inline void root_registry::destroy_all() noexcept {
   // The confined list first: none of the owner's threads runs now.
   while (detail::root_node* n = local_head_) {
-    unlink(local_head_, n);
-    local_size_.store(local_size_.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    remove(n);
     n->drop();
   }
   for (;;) {

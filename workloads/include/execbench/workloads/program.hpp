@@ -263,9 +263,9 @@ rt::task<step_outcome> other_step(R& r, run_state& state, const planned_step& s,
 // Its frame is live for every waiting task (10,000 in sleep_fanout), so it is kept small: on
 // loop, a burst of 10,000 10 ms waits took about 0.25 ms longer per 100 bytes of frame (the
 // burst's frames outgrow the cache) when it shrank from 504 to 336 bytes; a further cut to 256
-// bytes measured no change, so below about 300 bytes the size no longer matters much. Hence one await for every step kind but the timer, the tcp
-// state behind a pointer, `ending` a single pointer and the task's totals kept in state rather
-// than here (296 bytes here, from 504).
+// bytes measured no change, so below about 300 bytes the size no longer matters much. Hence
+// one await for every step kind but the timer, the tcp state behind a pointer, `ending` a
+// single pointer and the task's totals kept in state rather than here (296 bytes, from 504).
 template <class Coro, rt::runtime R, class Ending>
 Coro step_program(R& r, run_state& state, std::uint32_t index, Ending ending) {
   using namespace program_detail;

@@ -68,10 +68,10 @@ struct run_refs {
 // run inside the call until its first wait (rt::spawn_detached_eager), which run_plan does for
 // the tasks it releases at the start on a runtime that confines its tasks to one thread
 // (scheduler::confines_tasks: loop, loop_offload): they share that thread whichever way they
-// start, and at once saves each a trip through the
-// ready queue and a second touch of its frame once 10,000 others have pushed it out of the
-// cache. Never for a task a finished task releases: one that ends without waiting would start
-// its successors inside itself, nesting as deep as the chain.
+// start, and at once saves each a trip through the ready queue and a second touch of its frame
+// once 10,000 others have pushed it out of the cache. Never for a task a finished task
+// releases: one that ends without waiting would start its successors inside itself, nesting as
+// deep as the chain.
 enum class start_how { queued, at_once };
 
 template <class R>

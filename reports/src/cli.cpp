@@ -99,13 +99,30 @@ Benchmarks only in BASE, only in NEW, or errored are listed, never dropped. Cont
 constexpr std::string_view summary_help = R"(Usage: execbench-report summary [OPTIONS] REPORT
 
 For each workload (benchmark names <workload>/<runtime>/workers:<N>, primitives
-primitive/<name>/<runtime>/workers:<N>), the runtimes ranked by throughput at their best worker
-count: tasks_per_s, else items_per_second, else runs per second (1 / real time), each the median
-over repetitions; with lat_p99_us and efficiency when present; and the best runtime and worker
-count per workload.
+primitive/<name>/<runtime>/workers:<N>), the runtimes ranked, each at its best worker count
+(the count with the best median; which one, and of how many, is shown):
+
+  ranked by    tasks_per_s, else items_per_second, else runs per second (1 / real time), higher
+               is better. Open-loop workloads (rows with the offered_rate_per_s counter) rank by
+               lat_p99_us, lower is better: the arrival rate fixes their throughput. A runtime
+               whose median efficiency there is below 0.95 fell behind the offered rate and is
+               flagged (the open-loop ideal is the arrival schedule's end plus the last task).
+  figures      the median over the n samples (repetitions) with a [low-high] range: for n >= 6
+               the order-statistic 95% interval of the median (ranks j, n+1-j from
+               Binomial(n, 1/2), the narrowest pair covering at least 95%), for 2 <= n < 6 the
+               min-max; n = 1 is marked "n=1, no range". p99 latency and efficiency are shown
+               beside the ranking figure with their own ranges.
+  ties         runtimes whose range overlaps the best's are tied with it ("loop ~ asio") and all
+               listed as best; the others rank after every runtime whose whole range is ahead.
+  quick runs   a report whose context says quick = true (execbench --quick, one sample per
+               row) is marked at the top of every format.
 
 Options:
-  --format FMT        console (default) or markdown
+  --format FMT        console (default), markdown, or json: {file, quick, workloads: [{workload,
+                      rank_by, higher_is_better, open_loop, offered_rate_per_s, best: [row
+                      names], rows: [{name, runtime, workers, median, low, high, n, range, rank,
+                      tied_with_best, workers_swept, tasks_per_s, p99_us, efficiency,
+                      behind_rate}]}]}; non-finite values as null
   --output FILE, -o FILE
                       write to FILE (atomically)
   -h, --help          this help
@@ -300,7 +317,7 @@ int run_compare(argument_reader& args, std::ostream& out, bool out_is_terminal) 
 }
 
 int run_summary(argument_reader& args, std::ostream& out) {
-  bool markdown = false;
+  summary_format format = summary_format::console;
   output_target output;
   std::vector<std::string> positionals;
   while (!args.done()) {
@@ -311,11 +328,13 @@ int run_summary(argument_reader& args, std::ostream& out) {
     } else if (argument_reader::is(argument, "--format")) {
       const std::string name = args.value(argument, "--format");
       if (name == "console")
-        markdown = false;
+        format = summary_format::console;
       else if (name == "markdown" || name == "md")
-        markdown = true;
+        format = summary_format::markdown;
+      else if (name == "json")
+        format = summary_format::json;
       else
-        throw usage_error("unknown format '" + name + "' for summary (console, markdown)");
+        throw usage_error("unknown format '" + name + "' for summary (console, markdown, json)");
     } else if (argument_reader::is(argument, "--output") || argument == "-o") {
       output.path = args.value(argument, argument == "-o" ? "-o" : "--output");
     } else if (argument.size() > 1 && argument[0] == '-') {
@@ -326,7 +345,7 @@ int run_summary(argument_reader& args, std::ostream& out) {
   }
   if (positionals.size() != 1) throw usage_error("summary needs exactly one REPORT");
   const report input = read_report(positionals.front());
-  output.write(render_summary(summarise(input), input.path, markdown), out);
+  output.write(render_summary(summarise(input), format), out);
   return exit_ok;
 }
 

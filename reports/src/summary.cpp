@@ -28,16 +28,402 @@ std::vector<std::string> split(const std::string& text, char separator) {
   return parts;
 }
 
-double median_of(const benchmark_samples& samples, const std::string& metric) {
+const std::vector<double>* values_of(const benchmark_samples& samples, const std::string& metric) {
   const auto it = samples.metrics.find(metric);
-  return it == samples.metrics.end() ? nan : median(it->second);
+  return it == samples.metrics.end() || it->second.empty() ? nullptr : &it->second;
 }
 
-std::string number(double value, const char* format = "%.4g") {
-  if (std::isnan(value)) return "-";
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, format, value);
+median_range range_of(const benchmark_samples& samples, const std::string& metric) {
+  const auto* values = values_of(samples, metric);
+  return values ? median_with_range(*values) : median_with_range({});
+}
+
+/// The ranking figure of one row: a counter, or runs per second from each sample's real time
+/// (1 / x is monotone, so the order statistics of the runs/s are those of the times).
+median_range figure_of(const benchmark_samples& samples, const std::string& rank_by) {
+  if (rank_by != "runs_per_s") return range_of(samples, rank_by);
+  std::vector<double> runs;
+  if (const auto* times = values_of(samples, "real_time"))
+    for (double ns : *times) runs.push_back(ns > 0 ? 1e9 / ns : nan);
+  return median_with_range(runs);
+}
+
+/// `better` is strictly better than `than` in the metric's direction, by median.
+bool median_better(const median_range& better, const median_range& than, bool higher) {
+  return higher ? better.median > than.median : better.median < than.median;
+}
+
+/// `a`'s whole range is better than `b`'s: a can be told apart from b, and is ahead.
+bool clearly_better(const median_range& a, const median_range& b, bool higher) {
+  return !ranges_overlap(a, b) && (higher ? a.low > b.high : a.high < b.low);
+}
+
+bool context_says_quick(const nlohmann::json& context) {
+  const auto it = context.find("quick");
+  if (it == context.end()) return false;
+  if (it->is_boolean()) return it->get<bool>();
+  return it->is_string() && it->get<std::string>() == "true";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers for people: 17,860 rather than 1.786e+04, 1.2 ms rather than 1200 us.
+
+std::string printf_text(const char* pattern, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, pattern, value);
   return buffer;
+}
+
+/// Three significant digits, never an exponent: 0.00123, 1.23, 12.3, 123.
+std::string three_digits(double value) {
+  const double magnitude = std::abs(value);
+  if (magnitude == 0) return "0";
+  const int exponent = static_cast<int>(std::floor(std::log10(magnitude)));
+  const int decimals = std::max(0, 2 - exponent);
+  std::string text = printf_text(("%." + std::to_string(decimals) + "f").c_str(), value);
+  // Rounding may carry into a new digit (9.996 -> "10.00"): one decimal too many then.
+  if (decimals > 0 && std::abs(std::stod(text)) >= std::pow(10.0, exponent + 1))
+    text = printf_text(("%." + std::to_string(decimals - 1) + "f").c_str(), value);
+  return text;
+}
+
+/// A whole number with thousands separators: 17,860.
+std::string with_separators(double value) {
+  std::string digits = printf_text("%.0f", std::abs(value));
+  std::string text;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
+    text += digits[i];
+  }
+  return (value < 0 ? "-" : "") + text;
+}
+
+/// A rate (per second): 0.5, 250, 17,860 (four significant digits), 31.5 M, 1.2 G.
+std::string rate_text(double value) {
+  if (std::isnan(value)) return "-";
+  if (std::isinf(value)) return value > 0 ? "∞" : "-∞";
+  const double magnitude = std::abs(value);
+  if (magnitude >= 999.5e6) return three_digits(value / 1e9) + " G";
+  if (magnitude >= 999.5e3) return three_digits(value / 1e6) + " M";
+  if (magnitude >= 999.5) {
+    const double step = std::pow(10.0, std::floor(std::log10(magnitude)) - 3);
+    return with_separators(std::round(value / step) * step);
+  }
+  return three_digits(value);
+}
+
+/// A duration given in microseconds: 850 µs, 1.2 ms, 3.4 s.
+std::string duration_text(double us) {
+  if (std::isnan(us)) return "-";
+  if (std::isinf(us)) return "∞";
+  const double magnitude = std::abs(us);
+  if (magnitude >= 999.5e3) return three_digits(us / 1e6) + " s";
+  if (magnitude >= 999.5) return three_digits(us / 1e3) + " ms";
+  return three_digits(us) + " µs";
+}
+
+std::string ratio_text(double value) {
+  return std::isnan(value) ? "-" : printf_text("%.2f", value);
+}
+
+/// How a metric's values read.
+using value_formatter = std::string (*)(double);
+
+value_formatter formatter_for(const std::string& metric) {
+  if (metric == "lat_p99_us") return duration_text;
+  if (metric == "efficiency") return ratio_text;
+  return rate_text;
+}
+
+std::string metric_label(const std::string& metric) {
+  if (metric == "tasks_per_s") return "tasks/s";
+  if (metric == "items_per_second") return "items/s";
+  if (metric == "runs_per_s") return "runs/s";
+  if (metric == "lat_p99_us") return "p99 latency";
+  return metric;
+}
+
+/// "[13,100–13,600]"; "[10.3–10.5 M]" and "[980 µs–1.2 ms]": a unit shared by both ends is
+/// written once.
+std::string range_text(const std::string& low, const std::string& high) {
+  const auto low_space = low.rfind(' '), high_space = high.rfind(' ');
+  if (low_space != std::string::npos && high_space != std::string::npos &&
+      low.substr(low_space) == high.substr(high_space))
+    return "[" + low.substr(0, low_space) + "–" + high + "]";
+  return "[" + low + "–" + high + "]";
+}
+
+/// "13,380 [13,100–13,600]"; "13,380 (n=1, no range)" for one sample; "-" for none.
+std::string figure_text(const median_range& range, const std::string& metric) {
+  const value_formatter format = formatter_for(metric);
+  switch (range.kind) {
+    case range_kind::none:
+      return "-";
+    case range_kind::single:
+      return format(range.median) + " (n=1, no range)";
+    default:
+      return format(range.median) + " " + range_text(format(range.low), format(range.high));
+  }
+}
+
+std::string rank_phrase(const workload_summary& w) {
+  if (w.open_loop)
+    return "p99 latency, lower is better (open loop at " + rate_text(w.offered_rate_per_s) +
+           " tasks/s offered)";
+  return metric_label(w.rank_by) + ", higher is better";
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// Ranks one workload's rows: each runtime at its best worker count, ties with the best found by
+/// the overlap rule, the flag for open-loop rows that fell behind.
+void rank_workload(workload_summary& w, const std::vector<const benchmark_samples*>& members) {
+  auto all_have = [&](const char* metric) {
+    return std::all_of(members.begin(), members.end(),
+                       [&](const auto* s) { return values_of(*s, metric) != nullptr; });
+  };
+  auto any_has = [&](const char* metric) {
+    return std::any_of(members.begin(), members.end(),
+                       [&](const auto* s) { return values_of(*s, metric) != nullptr; });
+  };
+  // Open loop: the arrival rate fixes throughput, so what tells runtimes apart is latency.
+  w.open_loop = any_has("offered_rate_per_s") && all_have("lat_p99_us");
+  w.rank_by = w.open_loop                    ? "lat_p99_us"
+              : all_have("tasks_per_s")      ? "tasks_per_s"
+              : all_have("items_per_second") ? "items_per_second"
+                                             : "runs_per_s";
+  w.higher_is_better = !w.open_loop;
+  if (w.open_loop) {
+    std::vector<double> rates;
+    for (const auto* s : members)
+      if (const auto* values = values_of(*s, "offered_rate_per_s"))
+        rates.insert(rates.end(), values->begin(), values->end());
+    w.offered_rate_per_s = median(rates);
+  }
+
+  std::map<std::string, std::size_t> position;  // runtime -> index in w.rows
+  for (const auto* samples : members) {
+    const benchmark_name name = parse_benchmark_name(samples->run_name);
+    ranked_row candidate;
+    candidate.name = samples->run_name;
+    candidate.runtime = name.runtime.empty() ? samples->run_name : name.runtime;
+    candidate.workers = name.workers;
+    candidate.figure = figure_of(*samples, w.rank_by);
+    if (candidate.figure.kind == range_kind::none) continue;  // e.g. a zero real time
+    candidate.throughput = range_of(*samples, "tasks_per_s");
+    candidate.lat_p99_us = range_of(*samples, "lat_p99_us");
+    candidate.efficiency = range_of(*samples, "efficiency");
+    candidate.behind_rate = w.open_loop && candidate.efficiency.kind != range_kind::none &&
+                            candidate.efficiency.median < behind_rate_efficiency;
+    const auto [it, inserted] = position.try_emplace(candidate.runtime, w.rows.size());
+    if (inserted) {
+      candidate.workers_swept = {candidate.workers};
+      w.rows.push_back(std::move(candidate));
+      continue;
+    }
+    ranked_row& held = w.rows[it->second];
+    std::vector<long> swept = std::move(held.workers_swept);
+    swept.push_back(candidate.workers);
+    if (median_better(candidate.figure, held.figure, w.higher_is_better))
+      held = std::move(candidate);
+    held.workers_swept = std::move(swept);
+  }
+  for (auto& row : w.rows) std::sort(row.workers_swept.begin(), row.workers_swept.end());
+  if (w.rows.empty()) return;
+
+  // The best is the best median; every row whose range overlaps it is tied with it. The others
+  // rank after every row whose whole range lies ahead of theirs.
+  const auto top =
+      std::min_element(w.rows.begin(), w.rows.end(), [&](const auto& a, const auto& b) {
+        return median_better(a.figure, b.figure, w.higher_is_better);
+      });
+  const median_range best = top->figure;
+  for (auto& row : w.rows) {
+    row.tied_with_best = ranges_overlap(row.figure, best);
+    row.rank = 1;
+    if (row.tied_with_best) continue;
+    for (const auto& other : w.rows)
+      if (clearly_better(other.figure, row.figure, w.higher_is_better)) ++row.rank;
+  }
+  std::stable_sort(w.rows.begin(), w.rows.end(), [&](const auto& a, const auto& b) {
+    if (a.rank != b.rank) return a.rank < b.rank;
+    return median_better(a.figure, b.figure, w.higher_is_better);
+  });
+  for (const auto& row : w.rows)
+    if (row.tied_with_best) w.best.push_back(row.name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+std::string workers_text(const ranked_row& row) {
+  if (row.workers_swept.size() <= 1) return std::to_string(row.workers);
+  return std::to_string(row.workers) + " (best of " + std::to_string(row.workers_swept.size()) +
+         ")";
+}
+
+/// "asio (4) ≈ loop_offload (4)": the runtimes tied for best, with their worker counts.
+std::string best_text(const workload_summary& w) {
+  std::string text;
+  for (const auto& row : w.rows) {
+    if (!row.tied_with_best) continue;
+    text += (text.empty() ? "" : " ≈ ") + row.runtime +
+            (row.runtime == row.name ? "" : " (" + std::to_string(row.workers) + ")");
+  }
+  return text;
+}
+
+std::string notes_text(const workload_summary& w, const ranked_row& row) {
+  std::vector<std::string> notes;
+  if (row.tied_with_best && w.best.size() > 1) notes.push_back("tied with best");
+  if (row.behind_rate)
+    notes.push_back("behind the offered rate (efficiency " + ratio_text(row.efficiency.median) +
+                    ")");
+  std::string text;
+  for (const auto& note : notes) text += (text.empty() ? "" : "; ") + note;
+  return text;
+}
+
+std::string ranges_legend(const std::string& line_break) {
+  return "Figures are medians over n samples with a [low–high] range: the order-statistic 95%" +
+         line_break +
+         "interval of the median for n ≥ 6, the min–max below. Runtimes whose range overlaps" +
+         line_break + "the best's are tied (≈), not ordered. Each runtime is shown at its best" +
+         line_break + "worker count (\"4 (best of 3)\": 4 workers, the best of the 3 counts run).";
+}
+
+std::string quick_warning() {
+  return "QUICK RUN (--quick): one sample per row, so no figure has a range and no ranking can "
+         "be told from noise.";
+}
+
+text_table best_table(const report_summary& s) {
+  text_table table;
+  table.header = {"workload", "best (workers)", "figure [range]", "ranked by"};
+  table.numeric = {false, false, true, false};
+  for (const auto& w : s.workloads) {
+    const auto& top = w.rows.front();
+    table.rows.push_back({{w.workload, ""},
+                          {best_text(w), ""},
+                          {figure_text(top.figure, w.rank_by), ""},
+                          {rank_phrase(w), ""}});
+  }
+  return table;
+}
+
+text_table workload_table(const workload_summary& w) {
+  auto any = [&](auto member) {
+    return std::any_of(w.rows.begin(), w.rows.end(),
+                       [&](const auto& r) { return (r.*member).kind != range_kind::none; });
+  };
+  // Beside the ranking figure: p99 (or, on open loop where p99 ranks, the throughput) and
+  // efficiency, each left out when no row has it.
+  const bool show_side = w.open_loop ? any(&ranked_row::throughput) : any(&ranked_row::lat_p99_us);
+  const bool show_efficiency = any(&ranked_row::efficiency);
+  const std::string side_metric = w.open_loop ? "tasks_per_s" : "lat_p99_us";
+
+  text_table table;
+  table.header = {"rank", "runtime", "workers", metric_label(w.rank_by) + " [range]", "vs best"};
+  table.numeric = {true, false, true, true, true};
+  if (show_side) {
+    table.header.push_back(metric_label(side_metric) + " [range]");
+    table.numeric.push_back(true);
+  }
+  if (show_efficiency) {
+    table.header.push_back("efficiency [range]");
+    table.numeric.push_back(true);
+  }
+  const bool show_notes = std::any_of(w.rows.begin(), w.rows.end(),
+                                      [&](const auto& r) { return !notes_text(w, r).empty(); });
+  table.header.push_back("n");
+  table.numeric.push_back(true);
+  if (show_notes) {
+    table.header.push_back("note");
+    table.numeric.push_back(false);
+  }
+
+  const double best = w.rows.front().figure.median;
+  for (const auto& row : w.rows) {
+    const double versus = best != 0 ? row.figure.median / best * 100 : nan;
+    std::vector<text_cell> cells = {
+        {std::to_string(row.rank), ""},
+        {row.runtime, ""},
+        {workers_text(row), ""},
+        {figure_text(row.figure, w.rank_by), ""},
+        {std::isfinite(versus) ? printf_text("%.1f%%", versus) : "-", ""}};
+    if (show_side)
+      cells.push_back(
+          {figure_text(w.open_loop ? row.throughput : row.lat_p99_us, side_metric), ""});
+    if (show_efficiency) cells.push_back({figure_text(row.efficiency, "efficiency"), ""});
+    cells.push_back({std::to_string(row.figure.n), ""});
+    if (show_notes) cells.push_back({notes_text(w, row), row.behind_rate ? ansi_yellow : ""});
+    table.rows.push_back(std::move(cells));
+  }
+  return table;
+}
+
+std::string render_text(const report_summary& s, bool markdown) {
+  std::string out = markdown ? "## Benchmark summary\n\n" : "";
+  if (s.quick) out += markdown ? "**" + quick_warning() + "**\n\n" : quick_warning() + "\n\n";
+  out += markdown ? "Report: `" + s.path + "`\n\n" : "Report: " + s.path + "\n";
+  out += ranges_legend(markdown ? " " : "\n") + "\n\n";
+  out += markdown ? "### Best per workload\n\n" + best_table(s).to_markdown()
+                  : best_table(s).to_console(false);
+  for (const auto& w : s.workloads) {
+    const std::string heading = w.workload + ": ranked by " + rank_phrase(w);
+    out += markdown ? "\n### " + w.workload + "\n\nRanked by " + rank_phrase(w) + ".\n\n" +
+                          workload_table(w).to_markdown()
+                    : "\n" + heading + "\n" + workload_table(w).to_console(false);
+  }
+  return out;
+}
+
+nlohmann::json finite_or_null(double value) {
+  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+}
+
+/// {median, low, high, n, range}, or null when the row has no such metric.
+nlohmann::json range_json(const median_range& range) {
+  if (range.kind == range_kind::none) return nullptr;
+  return {{"median", finite_or_null(range.median)},
+          {"low", finite_or_null(range.low)},
+          {"high", finite_or_null(range.high)},
+          {"n", range.n},
+          {"range", range_kind_name(range.kind)}};
+}
+
+std::string render_json(const report_summary& s) {
+  nlohmann::json document;
+  document["file"] = s.path;
+  document["quick"] = s.quick;
+  document["workloads"] = nlohmann::json::array();
+  for (const auto& w : s.workloads) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& row : w.rows)
+      rows.push_back({{"name", row.name},
+                      {"runtime", row.runtime},
+                      {"workers", row.workers},
+                      {"median", finite_or_null(row.figure.median)},
+                      {"low", finite_or_null(row.figure.low)},
+                      {"high", finite_or_null(row.figure.high)},
+                      {"n", row.figure.n},
+                      {"range", range_kind_name(row.figure.kind)},
+                      {"rank", row.rank},
+                      {"tied_with_best", row.tied_with_best},
+                      {"workers_swept", row.workers_swept},
+                      {"tasks_per_s", range_json(row.throughput)},
+                      {"p99_us", range_json(row.lat_p99_us)},
+                      {"efficiency", range_json(row.efficiency)},
+                      {"behind_rate", row.behind_rate}});
+    document["workloads"].push_back({{"workload", w.workload},
+                                     {"rank_by", w.rank_by},
+                                     {"higher_is_better", w.higher_is_better},
+                                     {"open_loop", w.open_loop},
+                                     {"offered_rate_per_s", finite_or_null(w.offered_rate_per_s)},
+                                     {"best", w.best},
+                                     {"rows", rows}});
+  }
+  return document.dump(2) + "\n";
 }
 
 }  // namespace
@@ -59,87 +445,44 @@ benchmark_name parse_benchmark_name(const std::string& run_name) {
   return {run_name, "", 0};
 }
 
-std::vector<workload_summary> summarise(const report& input) {
+report_summary summarise(const report& input) {
+  report_summary result;
+  result.path = input.path;
+  result.quick = context_says_quick(input.context);
   const std::vector<benchmark_samples> all = collect_samples({input});
-  std::vector<workload_summary> result;
   std::map<std::string, std::size_t> position;
-  std::map<std::string, std::vector<const benchmark_samples*>> members;
+  std::vector<std::vector<const benchmark_samples*>> members;
   for (const auto& samples : all) {
     if (samples.repetitions == 0) continue;  // errored throughout: nothing to rank
     const benchmark_name name = parse_benchmark_name(samples.run_name);
-    if (position.try_emplace(name.workload, result.size()).second)
-      result.push_back({name.workload, "", {}});
-    members[name.workload].push_back(&samples);
-  }
-  for (auto& workload : result) {
-    const auto& rows = members[workload.workload];
-    auto all_have = [&](const char* metric) {
-      return std::all_of(rows.begin(), rows.end(),
-                         [&](const auto* s) { return !std::isnan(median_of(*s, metric)); });
-    };
-    workload.throughput_metric = all_have("tasks_per_s")        ? "tasks_per_s"
-                                 : all_have("items_per_second") ? "items_per_second"
-                                                                : "runs_per_s";
-    std::map<std::string, runtime_result> best;
-    for (const auto* samples : rows) {
-      const benchmark_name name = parse_benchmark_name(samples->run_name);
-      runtime_result candidate;
-      candidate.runtime = name.runtime.empty() ? samples->run_name : name.runtime;
-      candidate.workers = name.workers;
-      candidate.throughput = workload.throughput_metric == "runs_per_s"
-                                 ? 1e9 / median_of(*samples, "real_time")
-                                 : median_of(*samples, workload.throughput_metric);
-      candidate.lat_p99_us = median_of(*samples, "lat_p99_us");
-      candidate.efficiency = median_of(*samples, "efficiency");
-      candidate.repetitions = samples->repetitions;
-      auto [it, inserted] = best.try_emplace(candidate.runtime, candidate);
-      if (!inserted && candidate.throughput > it->second.throughput) it->second = candidate;
+    const auto [it, inserted] = position.try_emplace(name.workload, result.workloads.size());
+    if (inserted) {
+      workload_summary w;
+      w.workload = name.workload;
+      w.offered_rate_per_s = nan;
+      result.workloads.push_back(std::move(w));
+      members.emplace_back();
     }
-    for (auto& [runtime, entry] : best) workload.ranking.push_back(entry);
-    std::stable_sort(workload.ranking.begin(), workload.ranking.end(),
-                     [](const auto& a, const auto& b) { return a.throughput > b.throughput; });
+    members[it->second].push_back(&samples);
   }
-  if (result.empty()) throw input_error(input.path + ": no successful benchmark rows to summarise");
+  for (std::size_t i = 0; i < result.workloads.size(); ++i)
+    rank_workload(result.workloads[i], members[i]);
+  std::erase_if(result.workloads, [](const auto& w) { return w.rows.empty(); });
+  if (result.workloads.empty())
+    throw input_error(input.path + ": no successful benchmark rows to summarise");
   return result;
 }
 
-std::string render_summary(const std::vector<workload_summary>& workloads, const std::string& path,
-                           bool markdown) {
-  std::string out =
-      markdown ? "## Benchmark summary\n\nReport: `" + path + "`\n\n" : "Report: " + path + "\n\n";
-  text_table best;
-  best.header = {"workload", "best runtime", "workers", "throughput", "unit"};
-  best.numeric = {false, false, true, true, false};
-  for (const auto& workload : workloads) {
-    const auto& top = workload.ranking.front();
-    best.rows.push_back({{workload.workload, ""},
-                         {top.runtime, ""},
-                         {std::to_string(top.workers), ""},
-                         {number(top.throughput), ""},
-                         {workload.throughput_metric, ""}});
+std::string render_summary(const report_summary& summary, summary_format format) {
+  switch (format) {
+    case summary_format::markdown:
+      return render_text(summary, true);
+    case summary_format::json:
+      return render_json(summary);
+    case summary_format::console:
+    default:
+      return render_text(summary, false);
   }
-  out += markdown ? "### Best per workload\n\n" + best.to_markdown() : best.to_console(false);
-  for (const auto& workload : workloads) {
-    text_table table;
-    table.header = {"rank",    "runtime",    "workers",    workload.throughput_metric,
-                    "vs best", "lat_p99_us", "efficiency", "n"};
-    table.numeric = {true, false, true, true, true, true, true, true};
-    const double top = workload.ranking.front().throughput;
-    for (std::size_t i = 0; i < workload.ranking.size(); ++i) {
-      const auto& entry = workload.ranking[i];
-      table.rows.push_back({{std::to_string(i + 1), ""},
-                            {entry.runtime, ""},
-                            {std::to_string(entry.workers), ""},
-                            {number(entry.throughput), ""},
-                            {number(top > 0 ? entry.throughput / top * 100 : nan, "%.1f%%"), ""},
-                            {number(entry.lat_p99_us), ""},
-                            {number(entry.efficiency, "%.3f"), ""},
-                            {std::to_string(entry.repetitions), ""}});
-    }
-    out += markdown ? "\n### " + workload.workload + "\n\n" + table.to_markdown()
-                    : "\n" + workload.workload + "\n" + table.to_console(false);
-  }
-  return out;
 }
 
 }  // namespace execbench::reports

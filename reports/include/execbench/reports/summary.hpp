@@ -1,9 +1,11 @@
 #pragma once
-// summary: one report, per workload, runtimes ranked by throughput, with p99 and efficiency.
+// summary: one report, per workload, runtimes ranked by their median figure with a range and n,
+// runtimes that cannot be told apart from the best reported tied, with p99 and efficiency beside.
 
 #include <string>
 #include <vector>
 
+#include "execbench/reports/median_interval.hpp"
 #include "execbench/reports/report.hpp"
 
 namespace execbench::reports {
@@ -20,29 +22,51 @@ struct benchmark_name {
 /// Splits a run name; names that do not follow the pattern keep the whole name as workload.
 benchmark_name parse_benchmark_name(const std::string& run_name);
 
+/// Efficiency below this on an open-loop row means the runtime fell behind the arrival rate.
+inline constexpr double behind_rate_efficiency = 0.95;
+
 /// One runtime of one workload, at its best worker count.
-struct runtime_result {
+struct ranked_row {
+  std::string name;  ///< the run name of the row that represents the runtime
   std::string runtime;
-  long workers = 0;
-  double throughput = 0;  ///< median over repetitions
-  double lat_p99_us = 0;  ///< NaN when absent
-  double efficiency = 0;  ///< NaN when absent
-  std::size_t repetitions = 0;
+  long workers = 0;                 ///< its best worker count (best median of the ranking metric)
+  std::vector<long> workers_swept;  ///< every worker count of this runtime with a successful row
+  median_range figure;              ///< the ranking metric
+  median_range throughput;  ///< tasks_per_s (open loop shows it beside p99); kind none if absent
+  median_range lat_p99_us;  ///< kind none when absent
+  median_range efficiency;  ///< kind none when absent
+  std::size_t rank =
+      0;  ///< 1 for the best and every row tied with it, else 1 + rows clearly better
+  bool tied_with_best = false;  ///< its range overlaps the best's (the best itself included)
+  bool behind_rate = false;     ///< open loop only: median efficiency below behind_rate_efficiency
 };
 
-/// One workload: runtimes ranked by throughput, best first.
+/// One workload: its rows ranked, best first.
 struct workload_summary {
   std::string workload;
-  std::string throughput_metric;  ///< tasks_per_s, items_per_second, or runs_per_s (1/real_time)
-  std::vector<runtime_result> ranking;
+  std::string rank_by;           ///< tasks_per_s, items_per_second, runs_per_s, or lat_p99_us
+  bool higher_is_better = true;  ///< false for lat_p99_us
+  bool open_loop = false;        ///< the rows carry offered_rate_per_s
+  double offered_rate_per_s;     ///< median over the rows; NaN when closed loop
+  std::vector<ranked_row> rows;
+  std::vector<std::string> best;  ///< names of the rows tied with the best (the best first)
 };
 
-/// Summaries of every workload, in order of first appearance. Throws input_error when no row
-/// has a usable throughput.
-std::vector<workload_summary> summarise(const report& input);
+/// Summaries of every workload of one report, in order of first appearance.
+struct report_summary {
+  std::string path;
+  bool quick = false;  ///< the context says quick = true: a --quick smoke run, one sample per row
+  std::vector<workload_summary> workloads;
+};
 
-/// Console (aligned) or Markdown.
-std::string render_summary(const std::vector<workload_summary>& workloads, const std::string& path,
-                           bool markdown);
+/// Summarises `input`. Throws input_error (one line naming the file) when no row has a usable
+/// figure.
+report_summary summarise(const report& input);
+
+/// Output formats of summary.
+enum class summary_format { console, markdown, json };
+
+/// The summary as aligned text, Markdown, or JSON (non-finite numbers as null).
+std::string render_summary(const report_summary& summary, summary_format format);
 
 }  // namespace execbench::reports

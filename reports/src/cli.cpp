@@ -1,5 +1,6 @@
 #include "execbench/reports/cli.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -35,8 +36,8 @@ Usage:
   execbench-report help [COMMAND]          (or: execbench-report COMMAND --help)
 
 Commands:
-  compare   match two reports benchmark by benchmark: change, confidence interval,
-            significance test and verdict for real time and every counter
+  compare   match two reports (or runs, or paired rounds) benchmark by benchmark: change,
+            interval, test, verdict (faster, slower, same, inconclusive) and a regression gate
   summary   per workload, the runtimes ranked by throughput, with p99 and efficiency
   tune      per workload x runtime of a worker-count sweep: the worker count to use and why
             (measured optimum, Universal Scalability Law fit, Goetz estimate)
@@ -52,48 +53,78 @@ Exit status: 0 success; 1 compare --fail-on-regression found a slower row;
 
 constexpr std::string_view compare_help = R"(Usage: execbench-report compare [OPTIONS] BASE NEW
        execbench-report compare [OPTIONS] --base FILE [--base FILE...] --new FILE [--new FILE...]
+       execbench-report compare --paired [OPTIONS] B1,B2,...,Bn N1,N2,...,Nn
 
 Compares every benchmark present in both BASE and NEW (matched by run name), for real time and
 the counters, each in its direction (higher is better for tasks_per_s, efficiency,
-items_per_second, bytes_per_second; lower for times, latencies, context switches, memory;
-counters without a known direction are shown with "unknown" and get no verdict).
+items_per_second, bytes_per_second; lower for times, latencies, overhead_ms, context switches,
+memory; counters without a known direction are shown with "unknown" and get no verdict).
+overhead_ms = makespan_ms - ideal_ms is derived per run.
 
-Pooling: several files per side are pooled (their repetitions put together). Separate them with
-commas, `compare base1.json,base2.json new1.json,new2.json`, or repeat --base and --new.
+Samples (the unit of replication):
+  one report a side    its repetitions. They ran in one process (one calibration, heap layout,
+                       minute of machine speed) and understate the spread between runs: the
+                       header says so, and the drift-cancelling metric and the threshold carry
+                       the decision.
+  several reports      each report's per-row median is one sample: the process is the unit.
+                       Separate them with commas, `compare b1.json,b2.json n1.json,n2.json`, or
+                       repeat --base and --new. Mann-Whitney U test.
+  --paired             report i of BASE and report i of NEW form round i (scripts/ab writes
+                       them). Per row, the log ratio NEW/BASE of the round's two medians;
+                       Wilcoxon signed-rank test (exact up to 50 rounds without ties, else
+                       normal with tie and continuity correction); Hodges-Lehmann estimate over
+                       Walsh averages with its interval, shown as a percentage.
+
+The gate (--fail-on-regression) judges what the runtime is responsible for:
+  workload rows (with efficiency)  the primary metric, --gate-metric (default efficiency;
+                 or overhead_ms); real_time is shown beside it, gated only in paired rounds.
+                 When kernel_cpu_ms moves beyond the threshold the row says so: a slowdown of
+                 the kernels themselves is hidden from the primary metric, and shows in time.
+  primitive/...  gated only in paired rounds (on real_time); otherwise shown, not gated.
+  other rows     real_time.
+  --metric M     also gates M on every row (primitives only when paired).
+Holm's step-down correction over all gated tests keeps the family-wise error rate at alpha;
+the rows that are not gated are corrected within a family of their own.
+
+Verdicts:
+  faster/slower  significant after Holm and |change| beyond the threshold
+  same           the Hodges-Lehmann interval lies inside +-threshold
+  inconclusive   anything else, with the reason computed for the row: too few runs to reach
+                 the corrected level (and how many a side it needs: the smallest n whose
+                 best possible p, 2/C(2n,n), or 2/2^n paired, is <= alpha/k), p above its
+                 Holm level, or an interval reaching beyond the threshold
+  no verdict     metrics without a direction (ideal_ms, cpu_util, wait_compute_ratio,
+                 kernel_cpu_ms, workers, unknown counters)
 
 Options:
   --format FMT        console (default; aligned, coloured when stdout is a terminal),
                       markdown (for a pull request), csv, or json
-  --metric M[,M...]   metrics to show; repeatable. Default: real_time plus the execbench
-                      counters present (tasks_per_s, lat_p50_us ... loop_lag_p99_us) and
-                      items_per_second/bytes_per_second. `all`: every metric, cpu_time and
-                      unknown counters included
+  --metric M[,M...]   metrics to show and gate; repeatable. Default: real_time plus the
+                      execbench counters present (tasks_per_s ... loop_lag_p99_us, overhead_ms,
+                      kernel_cpu_ms) and items_per_second/bytes_per_second, none gated but the
+                      primary metric. `all`: show every metric, cpu_time and unknown counters
+                      included (gates nothing more)
+  --gate-metric M     the primary metric of workload rows: efficiency (default) or overhead_ms
+  --paired            pair BASE report i with NEW report i (as many on each side)
   --threshold PCT     changes within +-PCT percent are noise (default 5; "5%" also accepted)
-  --alpha A           significance level of the test, in (0, 1); intervals are at 1 - A
+  --alpha A           family-wise error rate of the gate, in (0, 1); intervals are at 1 - A
                       (default 0.05: 95% intervals)
   --fail-on-regression
-                      exit 1 when a shown row is slower (significant and beyond the threshold)
+                      exit 1 when a gated row is slower
   --output FILE, -o FILE
                       write to FILE (atomically: a temporary file renamed into place)
   --color WHEN        auto (default: only on a terminal, and not when NO_COLOR is set),
                       always, never
   -h, --help          this help
 
-Statistics, per benchmark and metric, with the repetitions of each side as samples
-(rows with run_type "iteration"; aggregate rows are not samples):
-  change     median(NEW) / median(BASE) - 1
-  interval   Hodges-Lehmann shift (median of all pairwise differences NEW - BASE) with its
-             distribution-free confidence interval, divided by median(BASE); interval ranks
-             from the exact null distribution of U up to 50 repetitions per side
-  p          two-sided Mann-Whitney U test: exact for up to 50 repetitions per side without
-             ties, else normal approximation with tie and continuity correction
-  verdict    faster / slower when p < alpha and |change| > threshold, else within noise.
-             A side with a single run (no repetitions): the change alone, "no statistics".
-             A report with aggregates only uses its median (or mean) aggregate as one run.
-Fewer than 9 repetitions are warned about: 3 against 3 can never reach p < 0.05.
-Geometric mean: of the median ratios NEW/BASE per metric over matched rows only.
-Benchmarks only in BASE, only in NEW, or errored are listed, never dropped. Context mismatches
-(host, CPU, build type, library versions, compiler, ...) are warned before the table.
+Columns: change = median(NEW) / median(BASE) - 1 (paired: the estimate of the per-round
+ratio); interval = Hodges-Lehmann shift (median of all pairwise differences NEW - BASE) with
+its distribution-free interval, divided by median(BASE); p = two-sided, uncorrected; Holm p =
+adjusted within its family. Geometric mean: of the changes per metric over matched rows only.
+The header flags reports whose calibrations (context calibration_ns_per_iteration_<kernel>) or
+speed probes (median speed_probe_ns over the rows) differ by more than 10%, quick runs
+(context quick = true), and context mismatches (host, CPU, build type, library versions, ...).
+Benchmarks only in BASE, only in NEW, or errored are listed, never dropped.
 )";
 
 constexpr std::string_view summary_help = R"(Usage: execbench-report summary [OPTIONS] REPORT
@@ -273,6 +304,14 @@ int run_compare(argument_reader& args, std::ostream& out, bool out_is_terminal) 
         throw usage_error("--alpha must be in (0, 1), got '" + text + "'");
     } else if (argument == "--fail-on-regression") {
       fail_on_regression = true;
+    } else if (argument == "--paired") {
+      options.paired = true;
+    } else if (argument_reader::is(argument, "--gate-metric")) {
+      options.gate_metric = args.value(argument, "--gate-metric");
+      const auto& choices = gate_metric_choices();
+      if (std::find(choices.begin(), choices.end(), options.gate_metric) == choices.end())
+        throw usage_error("--gate-metric must be efficiency or overhead_ms, got '" +
+                          options.gate_metric + "'");
     } else if (argument_reader::is(argument, "--output") || argument == "-o") {
       output.path = args.value(argument, argument == "-o" ? "-o" : "--output");
     } else if (argument_reader::is(argument, "--color") ||

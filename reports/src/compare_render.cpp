@@ -1,5 +1,6 @@
-// One renderer per output format of compare; all four show the same content: warnings, the rows,
-// the geometric means, and the benchmarks only on one side or errored.
+// One renderer per output format of compare; all four show the same content: notes and warnings,
+// the rows with their verdicts and reasons, the gate's outcome, the geometric means, and the
+// benchmarks only on one side or errored.
 
 #include <cmath>
 #include <cstdio>
@@ -44,9 +45,25 @@ std::string verdict_colour(verdict value) {
       return ansi_green;
     case verdict::slower:
       return ansi_red;
+    case verdict::same:
+      return "";
     default:
       return ansi_dim;
   }
+}
+
+// The reason for the verdict and the row's note, in one cell.
+std::string why(const metric_comparison& row) {
+  if (row.note.empty()) return row.reason;
+  if (row.reason.empty()) return row.note;
+  return row.reason + "; " + row.note;
+}
+
+std::string holm_text(const metric_comparison& row) {
+  if (std::isnan(row.p_holm)) return "-";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, row.p_holm < 0.001 ? "%.1e" : "%.3f", row.p_holm);
+  return buffer;
 }
 
 std::string level_text(double alpha) {
@@ -64,10 +81,21 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
 // `only_significant`: just the faster and slower rows, for the headline of a pull request.
 text_table rows_table(const comparison& result, bool only_significant = false) {
   text_table table;
-  table.header = {
-      "benchmark", "metric", "better", "base", "new", "change", level_text(result.alpha) + " CI",
-      "p",         "n",      "verdict"};
-  table.numeric = {false, false, false, true, true, true, true, true, true, false};
+  table.header = {"benchmark",
+                  "metric",
+                  "better",
+                  "base",
+                  "new",
+                  "change",
+                  level_text(result.alpha) + " CI",
+                  "p",
+                  "Holm p",
+                  "n",
+                  "verdict",
+                  "gated",
+                  "why"};
+  table.numeric = {false, false, false, true,  true,  true, true,
+                   true,  true,  true,  false, false, false};
   const std::string* previous = nullptr;
   for (const auto& row : result.rows) {
     if (only_significant && row.verdict != verdict::faster && row.verdict != verdict::slower)
@@ -85,8 +113,11 @@ text_table rows_table(const comparison& result, bool only_significant = false) {
          {percent(row.change), colour},
          {interval(row), ""},
          {p_value_text(row), ""},
+         {holm_text(row), ""},
          {std::to_string(row.base_count) + "/" + std::to_string(row.new_count), ""},
-         {std::string(to_string(row.verdict)), colour}});
+         {std::string(to_string(row.verdict)), colour},
+         {row.gated ? "yes" : "", ""},
+         {why(row), ""}});
   }
   return table;
 }
@@ -114,13 +145,25 @@ std::string summary_line(const comparison& result) {
   std::string out = std::to_string(result.rows.size()) + " comparisons: ";
   out += std::to_string(counts[static_cast<int>(verdict::slower)]) + " slower, ";
   out += std::to_string(counts[static_cast<int>(verdict::faster)]) + " faster, ";
-  out += std::to_string(counts[static_cast<int>(verdict::within_noise)]) + " within noise";
-  if (const auto n = counts[static_cast<int>(verdict::no_statistics)])
-    out += ", " + std::to_string(n) + " without statistics";
+  out += std::to_string(counts[static_cast<int>(verdict::same)]) + " same, ";
+  out += std::to_string(counts[static_cast<int>(verdict::inconclusive)]) + " inconclusive";
   if (const auto n = counts[static_cast<int>(verdict::no_verdict)])
     out += ", " + std::to_string(n) + " without direction";
   out += " (threshold " + percent(result.threshold, false) + ", alpha " + alpha + ")";
   return out;
+}
+
+// The gate's outcome: what --fail-on-regression acts on.
+std::string gate_line(const comparison& result) {
+  std::size_t slower = 0, gated = 0;
+  for (const auto& row : result.rows) {
+    gated += row.gated;
+    slower += row.gated && row.verdict == verdict::slower;
+  }
+  if (slower > 0)
+    return "gate: regression, " + std::to_string(slower) + " of " + std::to_string(gated) +
+           " gated rows slower";
+  return "gate: no regression (" + std::to_string(gated) + " gated rows, none slower)";
 }
 
 std::string repetitions_text(const errored_benchmark& error) {
@@ -133,10 +176,11 @@ std::string repetitions_text(const errored_benchmark& error) {
 std::string render_console(const comparison& result, bool colour) {
   std::string out =
       "BASE: " + join(result.base_files, ", ") + "\nNEW:  " + join(result.new_files, ", ") + "\n";
+  for (const auto& note : result.notes) out += "note: " + note + "\n";
   for (const auto& warning : result.warnings)
     out += (colour ? "\x1b[33mwarning:\x1b[0m " : "warning: ") + warning + "\n";
   out += "\n" + rows_table(result).to_console(colour);
-  out += "\n" + summary_line(result) + "\n";
+  out += "\n" + summary_line(result) + "\n" + gate_line(result) + "\n";
   if (!result.geometric_means.empty()) out += "\n" + geometric_mean_table(result).to_console(false);
   if (!result.only_in_base.empty())
     out += "\nonly in BASE (removed): " + join(result.only_in_base, ", ") + "\n";
@@ -153,13 +197,14 @@ std::string render_markdown(const comparison& result) {
   std::string out = "## Benchmark comparison\n\n";
   out += "BASE: `" + join(result.base_files, "`, `") + "`  \nNEW: `" +
          join(result.new_files, "`, `") + "`\n\n";
+  for (const auto& note : result.notes) out += "> " + note + "\n>\n";
   for (const auto& warning : result.warnings) out += "> **Warning:** " + warning + "\n>\n";
-  if (!result.warnings.empty()) {
+  if (!result.warnings.empty() || !result.notes.empty()) {
     out.resize(out.size() - 2);  // no empty quote line after the last warning
     out += "\n";
   }
   // A pull request reader wants the verdicts first; the full table is one click away.
-  out += "**" + summary_line(result) + "**\n\n";
+  out += "**" + summary_line(result) + "**  \n**" + gate_line(result) + "**\n\n";
   const text_table significant = rows_table(result, true);
   if (!significant.rows.empty())
     out += "### Faster or slower\n\n" + significant.to_markdown() + "\n";
@@ -203,7 +248,7 @@ std::string render_csv(const comparison& result) {
   // nothing disappears from a spreadsheet either.
   std::string out =
       "status,benchmark,metric,direction,base_n,new_n,base_median,new_median,change,ci_low,"
-      "ci_high,p_value,p_method,verdict,message\n";
+      "ci_high,p_value,p_method,p_holm,gated,verdict,reason,note,message\n";
   for (const auto& row : result.rows) {
     out += "matched," + csv_field(row.benchmark) + "," + csv_field(row.metric) + "," +
            std::string(to_string(row.direction)) + "," + std::to_string(row.base_count) + "," +
@@ -211,14 +256,16 @@ std::string render_csv(const comparison& result) {
            csv_number(row.new_median) + "," + csv_number(row.change) + "," +
            csv_number(row.ci_low) + "," + csv_number(row.ci_high) + "," + csv_number(row.p_value) +
            "," + (row.has_statistics ? (row.exact_p ? "exact" : "normal") : "") + "," +
-           std::string(to_string(row.verdict)) + ",\n";
+           csv_number(row.p_holm) + "," + (row.gated ? "true" : "false") + "," +
+           std::string(to_string(row.verdict)) + "," + csv_field(row.reason) + "," +
+           csv_field(row.note) + ",\n";
   }
   for (const auto& name : result.only_in_base)
-    out += "only_in_base," + csv_field(name) + ",,,,,,,,,,,,,\n";
+    out += "only_in_base," + csv_field(name) + ",,,,,,,,,,,,,,,,,\n";
   for (const auto& name : result.only_in_new)
-    out += "only_in_new," + csv_field(name) + ",,,,,,,,,,,,,\n";
+    out += "only_in_new," + csv_field(name) + ",,,,,,,,,,,,,,,,,\n";
   for (const auto& error : result.errored)
-    out += "errored_" + error.side + "," + csv_field(error.benchmark) + ",,,,,,,,,,,,," +
+    out += "errored_" + error.side + "," + csv_field(error.benchmark) + ",,,,,,,,,,,,,,,,," +
            csv_field(error.message) + "\n";
   return out;
 }
@@ -233,6 +280,11 @@ std::string render_json(const comparison& result) {
   out["new_files"] = result.new_files;
   out["threshold"] = result.threshold;
   out["alpha"] = result.alpha;
+  out["paired"] = result.paired;
+  out["unit"] = result.unit;
+  out["gate_metric"] = result.gate_metric;
+  out["gated_count"] = result.gated_count;
+  out["notes"] = result.notes;
   out["warnings"] = result.warnings;
   out["metrics"] = result.metrics;
   out["rows"] = nlohmann::json::array();
@@ -250,7 +302,14 @@ std::string render_json(const comparison& result) {
          {"ci_high", json_number(row.ci_high)},
          {"p_value", json_number(row.p_value)},
          {"p_method", row.has_statistics ? (row.exact_p ? "exact" : "normal") : ""},
-         {"verdict", to_string(row.verdict)}});
+         {"test", result.paired ? "signed-rank" : "mann-whitney"},
+         {"p_holm", json_number(row.p_holm)},
+         {"holm_level", json_number(row.holm_level)},
+         {"family_size", row.family_size},
+         {"gated", row.gated},
+         {"verdict", to_string(row.verdict)},
+         {"reason", row.reason},
+         {"note", row.note}});
   }
   out["geometric_means"] = nlohmann::json::array();
   for (const auto& mean : result.geometric_means)

@@ -9,9 +9,9 @@ direction metric_direction(std::string_view metric) {
   static constexpr std::string_view higher[] = {"tasks_per_s", "efficiency", "items_per_second",
                                                 "bytes_per_second"};
   static constexpr std::string_view lower[] = {
-      "real_time",          "cpu_time",   "lat_p50_us",     "lat_p99_us",
-      "lat_p999_us",        "lat_max_us", "makespan_ms",    "ctx_switches_vol",
-      "ctx_switches_invol", "max_rss_mb", "loop_lag_p99_us"};
+      "real_time",        "cpu_time",           "lat_p50_us",  "lat_p99_us",
+      "lat_p999_us",      "lat_max_us",         "makespan_ms", "overhead_ms",
+      "ctx_switches_vol", "ctx_switches_invol", "max_rss_mb",  "loop_lag_p99_us"};
   for (std::string_view name : higher)
     if (name == metric) return direction::higher_is_better;
   for (std::string_view name : lower)
@@ -33,11 +33,11 @@ std::string_view to_string(direction value) {
 
 const std::vector<std::string>& default_metrics() {
   static const std::vector<std::string> metrics = {
-      "real_time",          "tasks_per_s", "lat_p50_us",         "lat_p99_us",
-      "lat_p999_us",        "lat_max_us",  "makespan_ms",        "ideal_ms",
-      "efficiency",         "cpu_util",    "wait_compute_ratio", "ctx_switches_vol",
-      "ctx_switches_invol", "max_rss_mb",  "loop_lag_p99_us",    "items_per_second",
-      "bytes_per_second"};
+      "real_time",          "tasks_per_s",      "lat_p50_us",         "lat_p99_us",
+      "lat_p999_us",        "lat_max_us",       "makespan_ms",        "ideal_ms",
+      "efficiency",         "overhead_ms",      "kernel_cpu_ms",      "cpu_util",
+      "wait_compute_ratio", "ctx_switches_vol", "ctx_switches_invol", "max_rss_mb",
+      "loop_lag_p99_us",    "items_per_second", "bytes_per_second"};
   return metrics;
 }
 

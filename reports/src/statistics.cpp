@@ -164,4 +164,174 @@ shift_interval hodges_lehmann(std::span<const double> base, std::span<const doub
   return result;
 }
 
+namespace {
+
+// Relative slack for comparing a probability with a level that it may equal exactly (2/512 with
+// 0.05/12.8...): sums of doubles land a few ulps either side.
+constexpr double level_slack = 1e-12;
+
+std::vector<double> compute_signed_rank_distribution(std::size_t n) {
+  // Counts of subsets of {1..n} by their sum, one rank at a time, then divided by 2^n.
+  const std::size_t max_w = n * (n + 1) / 2;
+  std::vector<double> counts(max_w + 1, 0.0);
+  counts[0] = 1;
+  std::size_t reach = 0;
+  for (std::size_t rank = 1; rank <= n; ++rank) {
+    reach += rank;
+    for (std::size_t w = reach; w >= rank; --w) counts[w] += counts[w - rank];
+  }
+  const double total = std::ldexp(1.0, static_cast<int>(n));
+  for (double& count : counts) count /= total;
+  return counts;
+}
+
+}  // namespace
+
+std::vector<double> signed_rank_null_distribution(std::size_t n) {
+  thread_local std::map<std::size_t, std::vector<double>> cache;
+  auto it = cache.find(n);
+  if (it == cache.end()) it = cache.emplace(n, compute_signed_rank_distribution(n)).first;
+  return it->second;
+}
+
+signed_rank_result wilcoxon_signed_rank(std::span<const double> differences) {
+  signed_rank_result result;
+  std::vector<double> nonzero;
+  for (double d : differences)
+    if (d != 0 && !std::isnan(d)) nonzero.push_back(d);
+  const std::size_t n = nonzero.size();
+  result.count = n;
+  if (n == 0) return result;
+  // Mid-ranks of |d|, with the tie groups for the variance correction.
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::abs(nonzero[a]) < std::abs(nonzero[b]);
+  });
+  std::vector<double> ranks(n);
+  double tie_term = 0;
+  for (std::size_t start = 0; start < n;) {
+    std::size_t end = start + 1;
+    while (end < n && std::abs(nonzero[order[end]]) == std::abs(nonzero[order[start]])) ++end;
+    const double mid_rank = (static_cast<double>(start + 1) + static_cast<double>(end)) / 2;
+    for (std::size_t i = start; i < end; ++i) ranks[order[i]] = mid_rank;
+    const double t = static_cast<double>(end - start);
+    tie_term += t * t * t - t;
+    start = end;
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (nonzero[i] > 0) result.w_plus += ranks[i];
+  const double count = static_cast<double>(n);
+  const double mean = count * (count + 1) / 4;
+  if (tie_term == 0 && n <= exact_sample_limit) {
+    const std::vector<double> dist = signed_rank_null_distribution(n);
+    const auto w = static_cast<std::size_t>(result.w_plus);
+    double at_most = 0, at_least = 0;
+    for (std::size_t k = 0; k < dist.size(); ++k) {
+      if (k <= w) at_most += dist[k];
+      if (k >= w) at_least += dist[k];
+    }
+    result.p_value = std::min(1.0, 2 * std::min(at_most, at_least));
+    result.exact = true;
+    return result;
+  }
+  const double variance = count * (count + 1) * (2 * count + 1) / 24 - tie_term / 48;
+  if (variance <= 0) return result;
+  const double distance = std::max(0.0, std::abs(result.w_plus - mean) - 0.5);
+  result.p_value = std::min(1.0, 2 * normal_upper_tail(distance / std::sqrt(variance)));
+  return result;
+}
+
+shift_interval paired_hodges_lehmann(std::span<const double> differences, double alpha) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  shift_interval result{nan, nan, nan, false};
+  std::vector<double> values;
+  for (double d : differences)
+    if (!std::isnan(d)) values.push_back(d);
+  const std::size_t n = values.size();
+  if (n == 0) return result;
+  std::vector<double> walsh;
+  walsh.reserve(n * (n + 1) / 2);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i; j < n; ++j) walsh.push_back((values[i] + values[j]) / 2);
+  std::sort(walsh.begin(), walsh.end());
+  result.shift = median(walsh);
+  // k: the largest w with P(W+ <= w) <= alpha/2, or -1 when even w = 0 is too likely.
+  long k = -1;
+  if (n <= exact_sample_limit) {
+    result.exact = true;
+    const std::vector<double> dist = signed_rank_null_distribution(n);
+    double cumulative = 0;
+    for (std::size_t w = 0; w < dist.size(); ++w) {
+      cumulative += dist[w];
+      if (cumulative <= alpha / 2 * (1 + level_slack))
+        k = static_cast<long>(w);
+      else
+        break;
+    }
+  } else {
+    const double count = static_cast<double>(n);
+    const double total = count * (count + 1) / 2;
+    const double sigma = std::sqrt(count * (count + 1) * (2 * count + 1) / 24);
+    k = static_cast<long>(std::floor(total / 2 - normal_upper_quantile(alpha / 2) * sigma));
+  }
+  if (k >= 0) {
+    result.low = walsh[static_cast<std::size_t>(k)];
+    result.high = walsh[walsh.size() - 1 - static_cast<std::size_t>(k)];
+  }
+  return result;
+}
+
+std::vector<holm_entry> holm(std::span<const double> p_values, double alpha) {
+  std::vector<holm_entry> result(p_values.size());
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < p_values.size(); ++i) {
+    if (std::isnan(p_values[i]))
+      result[i].adjusted = std::numeric_limits<double>::quiet_NaN();
+    else
+      order.push_back(i);
+  }
+  // Ties keep their input order, so that equal p-values get consecutive ranks deterministically.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return p_values[a] < p_values[b]; });
+  const std::size_t k = order.size();
+  double running = 0;
+  for (std::size_t position = 0; position < k; ++position) {
+    holm_entry& entry = result[order[position]];
+    const double factor = static_cast<double>(k - position);
+    entry.rank = position + 1;
+    entry.level = alpha / factor;
+    running = std::max(running, std::min(1.0, factor * p_values[order[position]]));
+    entry.adjusted = running;
+    entry.significant = running <= alpha * (1 + level_slack);
+  }
+  return result;
+}
+
+double mann_whitney_min_p(std::size_t m, std::size_t n) {
+  if (m == 0 || n == 0) return 1;
+  // C(m+n, m) as a running product, which stays exact in a double far beyond the sizes used.
+  double combinations = 1;
+  const std::size_t small = std::min(m, n);
+  for (std::size_t i = 1; i <= small; ++i)
+    combinations = combinations * static_cast<double>(m + n - small + i) / static_cast<double>(i);
+  return std::min(1.0, 2 / combinations);
+}
+
+double signed_rank_min_p(std::size_t n) {
+  return std::min(1.0, std::ldexp(2.0, -static_cast<int>(std::min<std::size_t>(n, 1000))));
+}
+
+std::size_t mann_whitney_needed_n(double level) {
+  std::size_t n = 1;
+  while (mann_whitney_min_p(n, n) > level * (1 + level_slack) && n < 1000) ++n;
+  return n;
+}
+
+std::size_t signed_rank_needed_n(double level) {
+  std::size_t n = 1;
+  while (signed_rank_min_p(n) > level * (1 + level_slack) && n < 1000) ++n;
+  return n;
+}
+
 }  // namespace execbench::reports

@@ -73,3 +73,53 @@ print("case C  ties: U =", u_statistic(tied_base, tied_new), " scipy asymptotic 
 small_base, small_new = [1.0, 2.0, 3.0], [4.0, 5.0, 6.0]
 print("case D  3 vs 3 separated: exact p =", repr(exact_p(small_base, small_new)),
       " HL alpha 0.05:", hodges_lehmann(small_base, small_new, 0.05))
+
+
+def signed_rank_null(n):
+    """Counts of W+ = w over all 2^n sign patterns of the ranks 1..n (no zeros, no ties)."""
+    counts = {}
+    for signs in itertools.product((0, 1), repeat=n):
+        w = sum(rank for rank, positive in zip(range(1, n + 1), signs) if positive)
+        counts[w] = counts.get(w, 0) + 1
+    return counts
+
+
+def signed_rank_exact_p(d):
+    ranks = {i: r for r, i in enumerate(sorted(range(len(d)), key=lambda i: abs(d[i])), 1)}
+    w = sum(ranks[i] for i in range(len(d)) if d[i] > 0)
+    counts, total = signed_rank_null(len(d)), 2 ** len(d)
+    low = sum(c for k, c in counts.items() if k <= w) / total
+    high = sum(c for k, c in counts.items() if k >= w) / total
+    return w, min(1.0, 2 * min(low, high))
+
+
+def walsh_interval(d, alpha):
+    n = len(d)
+    walsh = sorted((d[i] + d[j]) / 2 for i in range(n) for j in range(i, n))
+    counts, total = signed_rank_null(n), 2 ** n
+    cumulative, k = 0.0, -1
+    for w in sorted(counts):
+        cumulative += counts[w] / total
+        if cumulative <= alpha / 2 + 1e-12:
+            k = w
+        else:
+            break
+    mid = len(walsh) // 2
+    centre = walsh[mid] if len(walsh) % 2 else (walsh[mid - 1] + walsh[mid]) / 2
+    return centre, (walsh[k] if k >= 0 else None), (walsh[-1 - k] if k >= 0 else None), k
+
+
+print("signed-rank null(5):", [signed_rank_null(5)[w] for w in range(16)], "/ 32")
+paired = [0.5, -0.2, 1.1, 0.9, 0.3, -0.7, 1.4]
+print("case E  signed rank: W+, exact p =", signed_rank_exact_p(paired),
+      " scipy:", stats.wilcoxon(paired, method="exact").pvalue)
+print("case E  Walsh HL (alpha 0.05) =", walsh_interval(paired, 0.05),
+      " (alpha 0.10) =", walsh_interval(paired, 0.10))
+tied = [1, 1, 2, -2, 3, 3, 3, -1, 4, 0]
+print("case F  signed rank with ties and a zero: scipy approx p =",
+      repr(stats.wilcoxon(tied, zero_method="wilcox", correction=True, method="approx").pvalue))
+print("smallest p: 5 vs 5 =", 2 / math.comb(10, 5), " 9 rounds =", 2 / 2 ** 9)
+for level in (0.05, 0.05 / 40):
+    n = next(n for n in range(1, 100) if 2 / math.comb(2 * n, n) <= level)
+    r = next(r for r in range(1, 100) if 2 / 2 ** r <= level)
+    print(f"level {level:g}: Mann-Whitney needs {n} a side, signed rank {r} rounds")

@@ -49,8 +49,8 @@ RUNTIME_COLOURS = {
     "thread_pool": "#ff7f0e",
     "tbb": "#9467bd",
 }
-VERDICT_COLOURS = {"slower": "#d62728", "faster": "#2ca02c", "within noise": "#7f7f7f",
-                   "no statistics": "#bcbd22", "no verdict": "#17becf"}
+VERDICT_COLOURS = {"slower": "#d62728", "faster": "#2ca02c", "same": "#7f7f7f",
+                   "inconclusive": "#bcbd22", "no verdict": "#17becf"}
 THROUGHPUT_UNITS = {"tasks_per_s": "tasks/s", "items_per_second": "items/s", "runs_per_s": "runs/s"}
 
 
@@ -431,9 +431,17 @@ def chart_tune(result):
         ax = axes.flat[index]
         points = r["points"]
         workers = [p["workers"] for p in points]
-        medians = [p["throughput"] for p in points]
-        errors = [[m - p["throughput_min"] for m, p in zip(medians, points)],
-                  [p["throughput_max"] - m for m, p in zip(medians, points)]]
+        # An open loop is tuned by p99 latency (its throughput is the arrival rate): that is
+        # drawn, with the range of its median, and no USL curve.
+        open_loop = bool(r.get("open_loop"))
+        if open_loop:
+            medians = [p["lat_p99_us"] for p in points]
+            errors = [[m - p["lat_p99_low_us"] for m, p in zip(medians, points)],
+                      [p["lat_p99_high_us"] - m for m, p in zip(medians, points)]]
+        else:
+            medians = [p["throughput"] for p in points]
+            errors = [[m - p["throughput_min"] for m, p in zip(medians, points)],
+                      [p["throughput_max"] - m for m, p in zip(medians, points)]]
         handles["measured (median, min-max)"] = ax.errorbar(
             workers, medians, yerr=errors, fmt="o", color="black", capsize=3, zorder=3)
         low, high = min(workers), max(workers)
@@ -441,12 +449,13 @@ def chart_tune(result):
         high_x = max([high] + [v for v in marks if v <= 4 * high])
         low_x = min([low] + [v for v in marks if v >= low / 4])
         xs = [low_x * (high_x / low_x) ** (i / 200) for i in range(201)]
-        line, = ax.plot(xs, [usl(r["sigma"], r["kappa"], r["lambda"], x) for x in xs],
-                        color="#1f77b4", linestyle="-" if r["reliable"] else ":")
-        # The legend shows a solid line whichever panel came first; dotted means unreliable.
-        if r["reliable"] or "USL fit (dotted: unreliable, R² < 0.9)" not in handles:
-            handles["USL fit (dotted: unreliable, R² < 0.9)"] = line
-        if r["n_star"] is not None and low_x <= r["n_star"] <= high_x:
+        if not open_loop:
+            line, = ax.plot(xs, [usl(r["sigma"], r["kappa"], r["lambda"], x) for x in xs],
+                            color="#1f77b4", linestyle="-" if r["reliable"] else ":")
+            # The legend shows a solid line whichever panel came first; dotted: unreliable.
+            if r["reliable"] or "USL fit (dotted: unreliable, R² < 0.9)" not in handles:
+                handles["USL fit (dotted: unreliable, R² < 0.9)"] = line
+        if not open_loop and r["n_star"] is not None and low_x <= r["n_star"] <= high_x:
             handles["N* (USL peak)"] = ax.axvline(r["n_star"], color="#1f77b4", linestyle="--",
                                                  linewidth=1)
         if r["goetz_workers"] is not None and low_x <= r["goetz_workers"] <= high_x:
@@ -454,21 +463,42 @@ def chart_tune(result):
                                                             linestyle="-.", linewidth=1)
         handles["recommended"] = ax.axvline(r["recommended_workers"], color="#2ca02c",
                                             linewidth=2, alpha=0.6)
-        ax.plot([r["recommended_workers"]], [r["recommended_throughput"]], marker="*",
-                markersize=14, color="#2ca02c", zorder=4)
-        handles["best measured"], = ax.plot([r["best_workers"]], [r["best_throughput"]],
+        # The counts that cannot be told apart from the recommendation (absent in older JSON).
+        low_n, high_n = r.get("recommended_low"), r.get("recommended_high")
+        if low_n is not None and high_n is not None and low_n < high_n:
+            handles["≈ recommended"] = ax.axvspan(low_n, high_n, color="#2ca02c", alpha=0.12,
+                                                  linewidth=0)
+        at = "recommended_lat_p99_us" if open_loop else "recommended_throughput"
+        ax.plot([r["recommended_workers"]], [r[at]], marker="*", markersize=14, color="#2ca02c",
+                zorder=4)
+        best = r["best_lat_p99_us"] if open_loop else r["best_throughput"]
+        handles["best measured"], = ax.plot([r["best_workers"]], [best],
                                             marker="D", markersize=8, color="#d62728",
                                             fillstyle="none", linestyle="none", zorder=4)
         ax.set_xscale("log", base=2)
         ax.set_xticks(workers)
         ax.set_xticklabels([str(w) for w in workers], fontsize="small")
         ax.set_xlabel("workers (log scale)")
-        ax.set_ylabel("throughput (tasks/s)")
+        ax.set_ylabel("p99 latency (µs)" if open_loop else "throughput (tasks/s)")
+        if open_loop:
+            ax.set_yscale("log")  # a runtime that falls behind at few workers is far off
         n_star = "none" if r["n_star"] is None else f"{r['n_star']:.3g}"
         fit = (f"R² = {r['r2']:.3f}" if r["reliable"]
                else f"unreliable fit, R² = {r['r2']:.2f}")
-        ax.set_title(f"{r['workload']} / {r['runtime']}: {r['recommended_workers']} workers\n"
-                     f"σ = {r['sigma']:.3g}, κ = {r['kappa']:.3g}, N* = {n_star}, {fit}",
+        fit_line = (f"σ = {r['sigma']:.3g}, κ = {r['kappa']:.3g}, N* = {n_star}, {fit}"
+                    if not open_loop else
+                    f"{r['offered_rate_per_s']:,.0f} tasks/s offered: no USL fit drawn")
+        recommended = str(r["recommended_workers"])
+        if low_n is not None and high_n is not None and low_n < high_n:
+            recommended += f" ({low_n}–{high_n})"
+        recommended += " workers"
+        if r.get("open_loop"):
+            recommended += " by p99 (open loop)"
+        if r.get("edge"):
+            recommended += (f"; best at the {'largest' if r['edge'] == 'max' else 'smallest'} "
+                            "count swept")
+        ax.set_title(f"{r['workload']} / {r['runtime']}: {recommended}\n"
+                     f"{fit_line}",
                      fontsize="medium")
         ax.grid(alpha=0.3)
     hide_unused(axes, len(series))

@@ -168,24 +168,40 @@ median tasks_per_s over the repetitions of a worker count:
   best         the measured worker count with the highest throughput
   recommended  the FEWEST workers whose throughput is within --within percent of the best,
                with the p99 latency there; chosen from the measured points only
+  range        the neighbouring counts whose throughput cannot be told apart from the
+               recommendation's (their medians' ranges overlap, the summary's rule: the
+               order-statistic 95% interval from 6 repetitions on, min-max below), printed
+               like 64 (48-96)
+  edge         a best point at the largest (or smallest, above 1) count swept is said, with the
+               next counts to sweep, e.g. --workers=256,384,512
+  open loop    series whose rows carry offered_rate_per_s are tuned by p99 latency (lower is
+               better; the arrival rate sets their throughput): best, recommended and range
+               by lat_p99_us
   USL fit      X(N) = lambda N / (1 + sigma (N-1) + kappa N (N-1)) by least squares: a grid
                over sigma and kappa (lambda in closed form) picks starts, Levenberg-Marquardt
                refines them with sigma in [0, 1], kappa >= 0. Reported: sigma (contention),
                kappa (coherency), lambda (one worker's throughput), N* = sqrt((1-sigma)/kappa)
                where throughput peaks ("none" when kappa = 0), R^2. Below --min-r2 the fit
                is "unreliable" and the recommendation rests on the measured points only.
-  Goetz        cores x (1 + W/C), W/C the median measured wait_compute_ratio, cores the
-               context's num_cpus (else hardware_concurrency)
+  Goetz        cores x (1 + W/C), cores the context's num_cpus (else hardware_concurrency),
+               W/C the SMALLEST point median of wait_compute_ratio (queueing inflates the
+               waits measured at larger counts), with the count it came from. Tasks that never
+               compute have W/C = infinity: shown as the infinity sign, JSON null with
+               wait_compute_infinite true, and no Goetz bound.
   reasons      the recommendation explained in words
 
 primitive/... rows are ignored. A series with fewer than 4 distinct worker counts, without
-successful rows, or with a non-positive tasks_per_s is skipped with its reason (listed in the
-output); when no series can be tuned: one line on stderr and exit status 2.
+successful rows, with a non-positive tasks_per_s, or open-loop without lat_p99_us is skipped
+with its reason (listed in the output); when no series can be tuned: one line on stderr and
+exit status 2.
 
 Options:
   --format FMT        console (default), markdown, or json (per series: recommended_workers,
-                      best_workers, goetz_workers, n_star, sigma, kappa, lambda, r2, reliable,
-                      reasons, points; non-finite values as null)
+                      recommended_low, recommended_high, edge ("max", "min" or null),
+                      next_sweep, tuned_by, open_loop, best_workers, goetz_workers,
+                      wait_compute_ratio, wait_compute_infinite, wait_compute_workers, n_star,
+                      sigma, kappa, lambda, r2, reliable, reasons, points; non-finite values as
+                      null)
   --within PCT        the recommendation's tolerance below the best (default 5; "5%" accepted)
   --min-r2 R          fits with R^2 below R are unreliable (default 0.9)
   --output FILE, -o FILE

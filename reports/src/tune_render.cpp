@@ -18,7 +18,7 @@ std::string number(double value, const char* pattern = "%.4g") {
   return buffer;
 }
 
-/// Throughputs: whole numbers from 1000 up (20064 reads better than 2.006e+04).
+/// Throughputs and latencies: whole numbers from 1000 up (20064 reads better than 2.006e+04).
 std::string throughput(double value) {
   return std::isfinite(value) && std::abs(value) >= 1000 && std::abs(value) < 1e15
              ? number(value, "%.0f")
@@ -30,57 +30,103 @@ nlohmann::json finite_or_null(double value) {
   return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
 }
 
+bool is_plus_infinity(double value) {
+  return std::isinf(value) && value > 0;
+}
+
 std::string joined(const std::vector<std::string>& parts, const std::string& separator) {
   std::string text;
   for (std::size_t i = 0; i < parts.size(); ++i) text += (i ? separator : "") + parts[i];
   return text;
 }
 
+/// W/C: "∞" for tasks that never compute.
+std::string ratio(double value) {
+  return std::isinf(value) && value > 0 ? "∞" : number(value, "%.3g");
+}
+
+/// "64 (48–96)": the recommendation and the counts that cannot be told apart from it.
+std::string recommendation(const tune_result& r) {
+  if (r.recommended_low == r.recommended_high) return std::to_string(r.recommended_workers);
+  return std::to_string(r.recommended_workers) + " (" + std::to_string(r.recommended_low) + "–" +
+         std::to_string(r.recommended_high) + ")";
+}
+
+/// The recommendation's tuned metric against the best: % of the best throughput, or on open
+/// loop its p99 as a % of the lowest.
+double of_best(const tune_result& r) {
+  return r.open_loop ? r.recommended_lat_p99_us / r.best_lat_p99_us * 100
+                     : r.recommended_throughput / r.best_throughput * 100;
+}
+
 text_table overview(const tuning& t) {
   text_table table;
-  table.header = {"workload", "runtime", "recommended", "tasks/s", "of best", "p99 us", "best",
-                  "goetz",    "N*",      "sigma",       "kappa",   "lambda",  "R²",     "fit"};
-  table.numeric = {false, false, true, true, true, true, true,
-                   true,  true,  true, true, true, true, false};
+  table.header = {"workload", "runtime", "recommended", "by",  "tasks/s", "of best",
+                  "p99 us",   "best",    "edge",        "W/C", "goetz",   "N*",
+                  "sigma",    "kappa",   "lambda",      "R²",  "fit"};
+  table.numeric = {false, false, true, false, true, true, true, true, false,
+                   true,  true,  true, true,  true, true, true, false};
   for (const auto& r : t.results) {
-    table.rows.push_back(
-        {{r.workload, ""},
-         {r.runtime, ""},
-         {std::to_string(r.recommended_workers), ""},
-         {throughput(r.recommended_throughput), ""},
-         {number(r.recommended_throughput / r.best_throughput * 100, "%.1f%%"), ""},
-         {number(r.recommended_lat_p99_us), ""},
-         {std::to_string(r.best_workers), ""},
-         {number(r.goetz_workers, "%.3g"), ""},
-         {number(r.fit.n_star, "%.3g"), ""},
-         {number(r.fit.sigma, "%.3g"), ""},
-         {number(r.fit.kappa, "%.3g"), ""},
-         {throughput(r.fit.lambda), ""},
-         {number(r.fit.r2, "%.3f"), ""},
-         {r.reliable ? "reliable" : "unreliable", r.reliable ? "" : ansi_yellow}});
+    table.rows.push_back({{r.workload, ""},
+                          {r.runtime, ""},
+                          {recommendation(r), ""},
+                          {r.open_loop ? "p99" : "tasks/s", ""},
+                          {throughput(r.recommended_throughput), ""},
+                          {number(of_best(r), "%.1f%%"), ""},
+                          {throughput(r.recommended_lat_p99_us), ""},
+                          {std::to_string(r.best_workers), ""},
+                          {r.edge, r.edge.empty() ? "" : ansi_yellow},
+                          {ratio(r.wait_compute_ratio), ""},
+                          {number(r.goetz_workers, "%.3g"), ""},
+                          {number(r.fit.n_star, "%.3g"), ""},
+                          {number(r.fit.sigma, "%.3g"), ""},
+                          {number(r.fit.kappa, "%.3g"), ""},
+                          {throughput(r.fit.lambda), ""},
+                          {number(r.fit.r2, "%.3f"), ""},
+                          {r.reliable ? "reliable" : "unreliable", r.reliable ? "" : ansi_yellow}});
   }
   return table;
 }
 
 text_table points_table(const tune_result& r) {
   text_table table;
-  table.header = {"workers", "tasks/s", "min", "max", "of best", "USL", "p99 us", "W/C", "n", ""};
-  table.numeric = {true, true, true, true, true, true, true, true, true, false};
+  // low and high: the range of the median (order-statistic 95% interval from 6 repetitions on,
+  // the min-max below), the ranges the recommendation's range is judged by.
+  table.header = {"workers", "tasks/s", "low", "high", "of best", "USL", "p99 us"};
+  table.numeric = {true, true, true, true, true, true, true};
+  if (r.open_loop) {
+    table.header.insert(table.header.end(), {"p99 low", "p99 high"});
+    table.numeric.insert(table.numeric.end(), {true, true});
+  }
+  table.header.insert(table.header.end(), {"W/C", "n", ""});
+  table.numeric.insert(table.numeric.end(), {true, true, false});
   for (const auto& p : r.points) {
-    std::string mark = p.workers == r.recommended_workers ? "recommended" : "";
-    if (p.workers == r.best_workers) mark += mark.empty() ? "best" : ", best";
+    std::vector<std::string> marks;
+    if (p.workers == r.recommended_workers) marks.push_back("recommended");
+    if (p.workers == r.best_workers) marks.push_back("best");
+    if (p.workers != r.recommended_workers && p.workers >= r.recommended_low &&
+        p.workers <= r.recommended_high)
+      marks.push_back("≈ recommended");
+    if (p.workers == r.wait_compute_workers) marks.push_back("W/C for Goetz");
     const double fitted =
         usl_throughput(r.fit.sigma, r.fit.kappa, r.fit.lambda, static_cast<double>(p.workers));
-    table.rows.push_back({{std::to_string(p.workers), ""},
-                          {throughput(p.throughput), ""},
-                          {throughput(p.throughput_min), ""},
-                          {throughput(p.throughput_max), ""},
-                          {number(p.throughput / r.best_throughput * 100, "%.1f%%"), ""},
-                          {throughput(fitted), ""},
-                          {number(p.lat_p99_us), ""},
-                          {number(p.wait_compute_ratio, "%.3g"), ""},
-                          {std::to_string(p.repetitions), ""},
-                          {mark, ""}});
+    const double versus = r.open_loop ? p.lat_p99_us / r.best_lat_p99_us * 100
+                                      : p.throughput / r.best_throughput * 100;
+    std::vector<text_cell> cells = {{std::to_string(p.workers), ""},
+                                    {throughput(p.throughput), ""},
+                                    {throughput(p.throughput_range.low), ""},
+                                    {throughput(p.throughput_range.high), ""},
+                                    {number(versus, "%.1f%%"), ""},
+                                    {throughput(fitted), ""},
+                                    {throughput(p.lat_p99_us), ""}};
+    if (r.open_loop) {
+      cells.push_back({throughput(p.lat_p99_range.low), ""});
+      cells.push_back({throughput(p.lat_p99_range.high), ""});
+    }
+    cells.push_back({ratio(p.wait_compute_ratio), ""});
+    cells.push_back({std::to_string(p.repetitions), ""});
+    cells.push_back({joined(marks, ", "), ""});
+    table.rows.push_back(std::move(cells));
   }
   return table;
 }
@@ -88,16 +134,24 @@ text_table points_table(const tune_result& r) {
 std::string header_line(const tuning& t) {
   return "cores: " + (t.cores ? std::to_string(t.cores) : std::string("unknown")) +
          "; recommendation: the fewest workers within " + number(t.options.within * 100, "%g") +
-         "% of the best median throughput; fits with R² < " + number(t.options.min_r2, "%g") +
-         " are unreliable";
+         "% of the best median throughput (open loop: of the lowest median p99), in brackets the "
+         "counts whose ranges overlap its own; fits with R² < " +
+         number(t.options.min_r2, "%g") + " are unreliable";
+}
+
+std::string title(const tune_result& r) {
+  return r.workload + " / " + r.runtime + ": " + recommendation(r) +
+         (r.recommended_workers == 1 ? " worker" : " workers");
 }
 
 std::string render_console(const tuning& t) {
   std::string out =
       "Sweep: " + t.path + "\n" + header_line(t) + "\n\n" + overview(t).to_console(false);
   for (const auto& r : t.results) {
-    out += "\n" + r.workload + " / " + r.runtime + ": " + std::to_string(r.recommended_workers) +
-           (r.recommended_workers == 1 ? " worker\n" : " workers\n");
+    // Appended in steps: GCC 12 warns (-Wrestrict, falsely) on "literal" + std::string&&.
+    out += '\n';
+    out += title(r);
+    out += '\n';
     for (const auto& reason : r.reasons) out += "  " + reason + "\n";
     out += points_table(r).to_console(false);
   }
@@ -113,9 +167,7 @@ std::string render_markdown(const tuning& t) {
   std::string out = "## Worker count tuning\n\nSweep: `" + t.path + "`; " + header_line(t) +
                     ".\n\n" + overview(t).to_markdown();
   for (const auto& r : t.results) {
-    out += "\n### " + r.workload + " / " + r.runtime + ": " +
-           std::to_string(r.recommended_workers) +
-           (r.recommended_workers == 1 ? " worker\n\n" : " workers\n\n");
+    out += "\n### " + title(r) + "\n\n";
     for (const auto& reason : r.reasons) out += "- " + reason + "\n";
     // Appended in two steps: GCC 12 warns (-Wrestrict, falsely) on "literal" + std::string&&.
     out += '\n';
@@ -144,8 +196,15 @@ std::string render_json(const tuning& t) {
                         {"throughput", p.throughput},
                         {"throughput_min", p.throughput_min},
                         {"throughput_max", p.throughput_max},
+                        {"throughput_low", finite_or_null(p.throughput_range.low)},
+                        {"throughput_high", finite_or_null(p.throughput_range.high)},
+                        {"range", range_kind_name(p.throughput_range.kind)},
                         {"lat_p99_us", finite_or_null(p.lat_p99_us)},
+                        {"lat_p99_low_us", finite_or_null(p.lat_p99_range.low)},
+                        {"lat_p99_high_us", finite_or_null(p.lat_p99_range.high)},
+                        {"efficiency", finite_or_null(p.efficiency)},
                         {"wait_compute_ratio", finite_or_null(p.wait_compute_ratio)},
+                        {"wait_compute_infinite", is_plus_infinity(p.wait_compute_ratio)},
                         {"repetitions", p.repetitions}});
     document["results"].push_back(
         {{"workload", r.workload},
@@ -153,10 +212,22 @@ std::string render_json(const tuning& t) {
          {"recommended_workers", r.recommended_workers},
          {"recommended_throughput", r.recommended_throughput},
          {"recommended_lat_p99_us", finite_or_null(r.recommended_lat_p99_us)},
+         {"recommended_low", r.recommended_low},
+         {"recommended_high", r.recommended_high},
+         {"edge", r.edge.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.edge)},
+         {"next_sweep",
+          r.next_sweep.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.next_sweep)},
+         {"tuned_by", r.tuned_by},
+         {"open_loop", r.open_loop},
+         {"offered_rate_per_s", finite_or_null(r.offered_rate_per_s)},
          {"best_workers", r.best_workers},
          {"best_throughput", r.best_throughput},
+         {"best_lat_p99_us", finite_or_null(r.best_lat_p99_us)},
          {"goetz_workers", finite_or_null(r.goetz_workers)},
          {"wait_compute_ratio", finite_or_null(r.wait_compute_ratio)},
+         {"wait_compute_infinite", is_plus_infinity(r.wait_compute_ratio)},
+         {"wait_compute_workers", r.wait_compute_workers ? nlohmann::json(r.wait_compute_workers)
+                                                         : nlohmann::json(nullptr)},
          {"n_star", finite_or_null(r.fit.n_star)},
          {"sigma", r.fit.sigma},
          {"kappa", r.fit.kappa},

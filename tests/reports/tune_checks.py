@@ -45,6 +45,35 @@ check(abs(model["sigma"] - 0.05) < 0.0025 and abs(model["kappa"] - 0.001) < 0.00
 check(series["noisy/thread_per_task"]["reliable"] is False, "zigzag: reliable false")
 check(series["noisy/thread_per_task"]["n_star"] is None, "kappa = 0: n_star null")
 
+# Ranges, edges, W/C and open loop (sweep_ranges.json: the answers are in make_sweep_fixtures.py).
+result = tune("--format", "json", "sweep_ranges.json")
+check(result.returncode == 0, f"tune sweep_ranges.json: exit 0 ({result.stderr.strip()})")
+ranges = {r["workload"]: r for r in json.loads(result.stdout)["results"]} if result.returncode == 0 else {}
+wait_only, drift = ranges.get("wait_only", {}), ranges.get("drift", {})
+shrinking, open_rate = ranges.get("shrinking", {}), ranges.get("open_rate", {})
+check((drift.get("recommended_workers"), drift.get("recommended_low"), drift.get("recommended_high"))
+      == (64, 48, 96), f"drift: 64 (48–96) ({drift.get('recommended_low')}, {drift.get('recommended_high')})")
+check(drift.get("wait_compute_ratio") == 10 and drift.get("wait_compute_workers") == 4
+      and drift.get("goetz_workers") == 22, "drift: smallest point W/C (10 at 4 workers), Goetz 22")
+check(wait_only.get("edge") == "max" and wait_only.get("next_sweep") == [256, 384, 512],
+      f"wait_only: edge max, sweep on 256,384,512 ({wait_only.get('edge')}, {wait_only.get('next_sweep')})")
+check(wait_only.get("wait_compute_ratio", 0) is None and wait_only.get("wait_compute_infinite") is True
+      and wait_only.get("goetz_workers", 0) is None, "wait_only: W/C null with the flag, no Goetz")
+check(shrinking.get("edge") == "min" and shrinking.get("next_sweep") == [2, 4, 6, 8],
+      "shrinking: edge min, sweep 2,4,6,8")
+check(drift.get("edge", 0) is None, "drift: edge null")
+check(open_rate.get("tuned_by") == "lat_p99_us" and open_rate.get("recommended_workers") == 8
+      and open_rate.get("best_workers") == 16, "open_rate: tuned by p99, 8 recommended, best 16")
+result = tune("sweep_ranges.json")
+check("drift / thread_pool: 64 (48–96) workers" in result.stdout, "console: 64 (48–96)")
+check("best at the largest count swept (256): sweep on, e.g. --workers=256,384,512" in result.stdout,
+      "console: the edge and the next sweep")
+check("Goetz: no bound from W/C" in result.stdout and "∞" in result.stdout, "console: W/C ∞, no bound")
+out = os.path.join(work, "plot_ranges")
+result = plot_tune(os.path.join(data, "sweep_ranges.json"), "-o", out)
+check(result.returncode == 0 and os.path.getsize(os.path.join(out, "tune.svg")) > 0,
+      f"plot.py tune sweep_ranges.json: exit 0 ({result.stderr.strip()[-300:]})")
+
 # Console and Markdown, --output atomic and quiet.
 result = tune("sweep.json")
 check("unreliable fit, R² = 0.04: the recommendation rests on the measured points only"

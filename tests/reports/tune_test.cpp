@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
 
 #include "execbench/reports/cli.hpp"
@@ -195,6 +196,128 @@ TEST(tune_report, one_worker_is_singular) {
   const tune_result& r = t.results.front();
   EXPECT_EQ(r.recommended_workers, 1);
   EXPECT_EQ(r.reasons[0], "1 worker gives the best measured throughput");
+  // Best at the smallest count, but there is nothing below one worker: no edge.
+  EXPECT_EQ(r.edge, "");
+  EXPECT_TRUE(r.next_sweep.empty());
+}
+
+/// One series of sweep_ranges.json (see make_sweep_fixtures.py for how each was built).
+tune_result ranges_series(const std::string& workload) {
+  const tuning t = tune_report(read_report(data_dir + "/sweep_ranges.json"));
+  for (const auto& r : t.results)
+    if (r.workload == workload) return r;
+  ADD_FAILURE() << "no series " << workload;
+  return {};
+}
+
+TEST(tune_report, range_of_counts_that_cannot_be_told_apart) {
+  // 64 is the fewest within 5% of the best (96); 48 and 96 overlap 64's range, 32 and 128 do not.
+  const tune_result r = ranges_series("drift");
+  EXPECT_EQ(r.best_workers, 96);
+  EXPECT_EQ(r.recommended_workers, 64);
+  EXPECT_EQ(r.recommended_low, 48);
+  EXPECT_EQ(r.recommended_high, 96);
+  EXPECT_EQ(r.edge, "");
+  EXPECT_NE(std::find(r.reasons.begin(), r.reasons.end(),
+                      "48 to 96 workers cannot be told apart from 64: their throughputs' ranges "
+                      "overlap its own"),
+            r.reasons.end());
+  tuning t;
+  t.path = "x.json";
+  t.results = {r};
+  EXPECT_NE(render_tuning(t, tune_format::console).find("drift / thread_pool: 64 (48–96) workers"),
+            std::string::npos);
+  // A single count when nothing around it overlaps.
+  const tune_result shrinking = ranges_series("shrinking");
+  EXPECT_EQ(shrinking.recommended_low, 8);
+  EXPECT_EQ(shrinking.recommended_high, 8);
+}
+
+TEST(tune_report, wait_compute_ratio_is_the_smallest_point_median) {
+  // W/C drifts from 10 (at 4 workers) to 35; the median over the points would be 20.
+  const tune_result r = ranges_series("drift");
+  EXPECT_EQ(r.wait_compute_ratio, 10);
+  EXPECT_EQ(r.wait_compute_workers, 4);
+  EXPECT_NEAR(r.goetz_workers, 2 * (1 + 10), 1e-12);
+  EXPECT_NE(r.reasons.back().find("(W/C the sweep's smallest, at 4 workers)"), std::string::npos)
+      << r.reasons.back();
+}
+
+TEST(tune_report, waits_only_has_infinite_wait_compute_and_no_goetz_bound) {
+  // The fixture writes the bare token Infinity, as Google Benchmark does: the reader keeps it.
+  const tune_result r = ranges_series("wait_only");
+  EXPECT_TRUE(std::isinf(r.wait_compute_ratio) && r.wait_compute_ratio > 0);
+  EXPECT_TRUE(std::isnan(r.goetz_workers));
+  for (const auto& point : r.points) EXPECT_TRUE(std::isinf(point.wait_compute_ratio));
+  EXPECT_NE(r.reasons.back().find("Goetz: no bound from W/C"), std::string::npos)
+      << r.reasons.back();
+  tuning t;
+  t.path = "x.json";
+  t.cores = 2;
+  t.results = {r};
+  const auto document = nlohmann::json::parse(render_tuning(t, tune_format::json));
+  const auto& series = document["results"][0];
+  EXPECT_TRUE(series["wait_compute_ratio"].is_null());
+  EXPECT_EQ(series["wait_compute_infinite"], true);
+  EXPECT_TRUE(series["goetz_workers"].is_null());
+  EXPECT_TRUE(series["points"][0]["wait_compute_ratio"].is_null());
+  EXPECT_EQ(series["points"][0]["wait_compute_infinite"], true);
+  const std::string console = render_tuning(t, tune_format::console);
+  EXPECT_NE(console.find("∞"), std::string::npos);
+  // A finite W/C at one count is the smallest: Goetz has a bound again.
+  report sweep = make_sweep(
+      "mostly_waits", "asio", {1, 2, 4, 8}, [](double n) { return 100 * n; },
+      std::numeric_limits<double>::infinity());
+  for (auto& row : sweep.rows)
+    if (row.counters["workers"] == 4) row.counters["wait_compute_ratio"] = 50;
+  const tune_result mixed = tune_report(sweep).results.front();
+  EXPECT_EQ(mixed.wait_compute_ratio, 50);
+  EXPECT_EQ(mixed.wait_compute_workers, 4);
+  EXPECT_NEAR(mixed.goetz_workers, 102, 1e-12);
+  const auto mixed_json =
+      nlohmann::json::parse(render_tuning(tune_report(sweep), tune_format::json));
+  EXPECT_EQ(mixed_json["results"][0]["wait_compute_infinite"], false);
+  EXPECT_EQ(mixed_json["results"][0]["wait_compute_ratio"], 50);
+}
+
+TEST(tune_report, best_at_the_largest_count_swept_is_an_edge) {
+  const tune_result r = ranges_series("wait_only");
+  EXPECT_EQ(r.best_workers, 256);
+  EXPECT_EQ(r.edge, "max");
+  EXPECT_EQ(r.next_sweep, (std::vector<long>{256, 384, 512}));
+  EXPECT_NE(std::find(r.reasons.begin(), r.reasons.end(),
+                      "best at the largest count swept (256): sweep on, e.g. "
+                      "--workers=256,384,512"),
+            r.reasons.end());
+}
+
+TEST(tune_report, best_at_the_smallest_count_swept_is_an_edge) {
+  const tune_result r = ranges_series("shrinking");
+  EXPECT_EQ(r.best_workers, 8);
+  EXPECT_EQ(r.edge, "min");
+  EXPECT_EQ(r.next_sweep, (std::vector<long>{2, 4, 6, 8}));
+  EXPECT_NE(std::find(r.reasons.begin(), r.reasons.end(),
+                      "best at the smallest count swept (8): sweep lower, e.g. --workers=2,4,6,8"),
+            r.reasons.end());
+}
+
+TEST(tune_report, open_loop_is_tuned_by_p99) {
+  // p99 lowest at 16 (1500 us); 8 is 3.3% above it; 32 completes the most tasks per second.
+  const tune_result r = ranges_series("open_rate");
+  EXPECT_TRUE(r.open_loop);
+  EXPECT_EQ(r.tuned_by, "lat_p99_us");
+  EXPECT_EQ(r.offered_rate_per_s, 4000);
+  EXPECT_EQ(r.best_workers, 16);
+  EXPECT_EQ(r.best_lat_p99_us, 1500);
+  EXPECT_EQ(r.recommended_workers, 8);
+  EXPECT_EQ(r.recommended_lat_p99_us, 1550);
+  EXPECT_EQ(r.recommended_low, 8);  // 4 and 16 can be told apart from 8 by p99
+  EXPECT_EQ(r.recommended_high, 8);
+  EXPECT_EQ(r.edge, "");
+  EXPECT_EQ(r.reasons[0], "8 workers have a p99 latency 3.3% above the lowest (1.5 ms at 16)");
+  // Closed-loop series keep tuning by throughput.
+  EXPECT_EQ(ranges_series("drift").tuned_by, "tasks_per_s");
+  EXPECT_FALSE(ranges_series("drift").open_loop);
 }
 
 TEST(tune_report, fixture_sweep) {
@@ -247,10 +370,38 @@ TEST(render_tuning, json_has_every_key) {
   const tuning t = tune_report(read_report(data_dir + "/sweep_partly_bad.json"));
   const auto document = nlohmann::json::parse(render_tuning(t, tune_format::json));
   ASSERT_EQ(document["results"].size(), 1u);
-  for (const char* key : {"workload", "runtime", "recommended_workers", "best_workers",
-                          "goetz_workers", "n_star", "sigma", "kappa", "lambda", "r2", "reliable",
-                          "recommended_throughput", "recommended_lat_p99_us", "reasons", "points"})
+  for (const char* key : {"workload",
+                          "runtime",
+                          "recommended_workers",
+                          "best_workers",
+                          "goetz_workers",
+                          "n_star",
+                          "sigma",
+                          "kappa",
+                          "lambda",
+                          "r2",
+                          "reliable",
+                          "recommended_throughput",
+                          "recommended_lat_p99_us",
+                          "reasons",
+                          "points",
+                          "recommended_low",
+                          "recommended_high",
+                          "edge",
+                          "next_sweep",
+                          "tuned_by",
+                          "open_loop",
+                          "wait_compute_infinite",
+                          "wait_compute_workers"})
     EXPECT_TRUE(document["results"][0].contains(key)) << key;
+  EXPECT_TRUE(document["results"][0]["edge"].is_null());
+  const auto ranges = nlohmann::json::parse(
+      render_tuning(tune_report(read_report(data_dir + "/sweep_ranges.json")), tune_format::json));
+  EXPECT_EQ(ranges["results"][0]["edge"], "max");
+  EXPECT_EQ(ranges["results"][0]["next_sweep"], nlohmann::json({256, 384, 512}));
+  EXPECT_EQ(ranges["results"][1]["recommended_low"], 48);
+  EXPECT_EQ(ranges["results"][1]["recommended_high"], 96);
+  EXPECT_EQ(ranges["results"][2]["edge"], "min");
   EXPECT_EQ(document["skipped"].size(), 3u);
   EXPECT_EQ(document["cores"], 2);
 }
@@ -272,7 +423,8 @@ TEST(run_cli, tune) {
   const std::string sweep = data_dir + "/sweep.json";
   const run_result console = run({"tune", sweep});
   EXPECT_EQ(console.status, exit_ok) << console.err;
-  EXPECT_NE(console.out.find("cpu_spin / thread_pool: 2 workers"), std::string::npos);
+  EXPECT_NE(console.out.find("cpu_spin / thread_pool: 2 (2–4) workers"), std::string::npos)
+      << console.out;
   const run_result markdown = run({"tune", "--format=markdown", sweep});
   EXPECT_TRUE(markdown.out.starts_with("## Worker count tuning")) << markdown.out;
   EXPECT_EQ(run({"tune", "--within", "10%", sweep}).status, exit_ok);

@@ -620,5 +620,29 @@ TEST(render_comparison, csv_lists_everything_and_console_colours_on_request) {
             std::string::npos);
 }
 
+TEST(compare_cli, bad_gate_metric_and_unpaired_rounds_are_one_line_exit_2) {
+  const std::string base = data_dir + "/base.json", next = data_dir + "/new.json";
+  const test_support::run_result metric =
+      test_support::run({"compare", "--gate-metric", "real_time", base, next});
+  EXPECT_EQ(metric.status, exit_bad_input);
+  EXPECT_EQ(std::count(metric.err.begin(), metric.err.end(), '\n'), 1) << metric.err;
+  EXPECT_NE(metric.err.find("--gate-metric must be efficiency or overhead_ms"), std::string::npos);
+  EXPECT_TRUE(metric.out.empty());
+  const test_support::run_result rounds =
+      test_support::run({"compare", "--paired", base + "," + base, next});
+  EXPECT_EQ(rounds.status, exit_bad_input);
+  EXPECT_EQ(std::count(rounds.err.begin(), rounds.err.end(), '\n'), 1) << rounds.err;
+  EXPECT_NE(rounds.err.find("as many BASE reports as NEW reports"), std::string::npos);
+  EXPECT_TRUE(rounds.out.empty());
+  // overhead_ms as the primary metric gates it instead of efficiency.
+  const test_support::run_result overhead =
+      test_support::run({"compare", "--format=json", "--gate-metric=overhead_ms", base, next});
+  ASSERT_EQ(overhead.status, exit_ok) << overhead.err;
+  const auto json = nlohmann::json::parse(overhead.out);
+  EXPECT_EQ(json.at("gate_metric"), "overhead_ms");
+  for (const auto& row : json.at("rows"))
+    EXPECT_EQ(row.at("gated").get<bool>(), row.at("metric") == "overhead_ms") << row.dump();
+}
+
 }  // namespace
 }  // namespace execbench::reports

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <map>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "execbench/runtime/loop_runtime.hpp"
@@ -186,13 +189,16 @@ TEST(KernelTimeRatio, SampledThreadCpuOverPlannedTime) {
   EXPECT_DOUBLE_EQ(state.kernel_time_ratio(), 1.0) << "reset forgets the samples";
 }
 
-TEST(KernelTimeRatio, ARunSamplesItsLongCpuStepsOnly) {
-  // Kernels of 100 us are sampled, of 10 us not: the ratio is their thread CPU time over their
-  // planned time, positive; a run with only short steps keeps the plan's speed.
-  for (const auto& [us, sampled] : {std::pair{100, true}, std::pair{10, false}}) {
+TEST(KernelTimeRatio, ARunSamplesItsCpuStepsAtEveryGrain) {
+  // Steps of 100 us are each sampled, steps of 2 us one in 25 (one sample per 50 us of planned
+  // CPU work on the thread): either way the ratio is the kernels' thread CPU time over their
+  // planned time, so that efficiency follows the machine's speed at every grain.
+  std::map<int, double> ratio;
+  for (const int us : {100, 2}) {
+    const int tasks = 20'000 / us;  // 20 ms of planned CPU work either way
     const auto plan = wl::materialize(wl::parse_workload_text(
-        R"({"name": "k", "graph": {"shape": "independent", "tasks": 20},
-            "task": [{"cpu": "spin", "us": )" + std::to_string(us) + "}]}",
+        R"({"name": "k", "graph": {"shape": "independent", "tasks": )" + std::to_string(tasks) +
+            R"(}, "task": [{"cpu": "spin", "us": )" + std::to_string(us) + "}]}",
         "k.json"));
     wl::workload_fixtures fixtures(plan);
     wl::run_state state(plan, fixtures);
@@ -200,11 +206,37 @@ TEST(KernelTimeRatio, ARunSamplesItsLongCpuStepsOnly) {
     execbench::rt::loop_runtime r(1);
     r.run(wl::run_plan(r, state, dispatch));
     ASSERT_TRUE(wl::verify_run(state).ok) << wl::verify_run(state).problem;
-    if (sampled) {
-      EXPECT_GT(state.kernel_time_ratio(), 0.0) << us;
-      EXPECT_NE(state.kernel_time_ratio(), 1.0) << us << " us steps were sampled";
-    } else {
-      EXPECT_DOUBLE_EQ(state.kernel_time_ratio(), 1.0) << us;
-    }
+    EXPECT_GT(state.kernel_time_ratio(), 0.0) << us;
+    EXPECT_NE(state.kernel_time_ratio(), 1.0) << us << " us steps were sampled";
+    ratio[us] = state.kernel_time_ratio();
   }
+  // The clock reads' own cost is subtracted: on 2 us steps it would add about 30% (two system
+  // calls of ~0.3 us each). Bounds are wide, since the machine is shared.
+  EXPECT_LT(ratio[2] / ratio[100], 1.25) << "2 us: " << ratio[2] << ", 100 us: " << ratio[100];
+  EXPECT_GT(ratio[2] / ratio[100], 0.6) << "2 us: " << ratio[2] << ", 100 us: " << ratio[100];
+}
+
+TEST(KernelSampling, OneSamplePerPeriodOfPlannedWork) {
+  // A fresh thread: its credit starts at zero.
+  std::thread([] {
+    int sampled = 0;
+    for (int i = 0; i < 1000; ++i) sampled += wl::run_state::should_sample_kernel(1'000) ? 1 : 0;
+    EXPECT_EQ(sampled, 1000 * 1'000 / static_cast<int>(wl::run_state::kernel_sample_period_ns));
+    EXPECT_TRUE(wl::run_state::should_sample_kernel(wl::run_state::kernel_sample_period_ns));
+  }).join();
+}
+
+TEST(WaitComputeRatio, WaitsWithoutCpuAreInfinite) {
+  const auto plan = wl::materialize(wl::parse_workload_text(
+      R"({"name": "w", "graph": {"shape": "independent", "tasks": 3},
+          "task": [{"io": "timer", "latency": {"dist": "fixed", "us": 200}}]})",
+      "w.json"));
+  wl::workload_fixtures fixtures(plan);
+  wl::run_state state(plan, fixtures);
+  EXPECT_EQ(state.wait_compute_ratio(), 0.0) << "nothing ran: neither waits nor CPU";
+  wl::plan_dispatch dispatch(plan);
+  execbench::rt::loop_runtime r(1);
+  r.run(wl::run_plan(r, state, dispatch));
+  ASSERT_TRUE(wl::verify_run(state).ok) << wl::verify_run(state).problem;
+  EXPECT_TRUE(std::isinf(state.wait_compute_ratio()));
 }

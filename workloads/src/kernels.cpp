@@ -1,5 +1,6 @@
 #include "execbench/workloads/kernels.hpp"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -224,6 +225,29 @@ double measure_ns_per_iteration(cpu_kernel k) {
   if (k != cpu_kernel::memory) return measure_kernel(k);
   const memory_buffer_hold hold;
   return measure_kernel(k);
+}
+
+std::uint64_t thread_cpu_ns() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000U +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+std::uint64_t thread_cpu_clock_cost_ns() {
+  static const std::uint64_t cost = [] {
+    std::vector<std::uint64_t> samples(1001);
+    for (auto& sample : samples) {
+      const std::uint64_t c0 = thread_cpu_ns();
+      const auto k0 = clock_type::now();
+      do_not_optimize(spin(1));
+      do_not_optimize(clock_type::now() - k0);
+      sample = thread_cpu_ns() - c0;
+    }
+    std::nth_element(samples.begin(), samples.begin() + 500, samples.end());
+    return samples[500];
+  }();
+  return cost;
 }
 
 const calibration& calibrate() {

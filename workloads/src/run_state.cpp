@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <utility>
 
 namespace execbench::workloads {
 
-workload_fixtures::workload_fixtures(const plan& p) : calibration_(&kernels::calibrate()) {
+workload_fixtures::workload_fixtures(const plan& p)
+    : calibration_(&kernels::calibrate()), cpu_clock_cost_ns_(kernels::thread_cpu_clock_cost_ns()) {
   const auto steps = p.all_steps();
   if (std::any_of(steps.begin(), steps.end(),
                   [](const planned_step& s) { return s.op == step_op::memory; }))
@@ -116,13 +118,24 @@ double run_state::kernel_time_ratio() const noexcept {
          static_cast<double>(planned);
 }
 
+bool run_state::should_sample_kernel(std::uint64_t planned_ns) noexcept {
+  if (planned_ns >= kernel_sample_period_ns) return true;
+  // Planned CPU work this thread has done since its last sample.
+  thread_local std::uint64_t credit_ns = 0;
+  credit_ns += planned_ns;
+  if (credit_ns < kernel_sample_period_ns) return false;
+  credit_ns -= kernel_sample_period_ns;
+  return true;
+}
+
 double run_state::wait_compute_ratio() const noexcept {
   double cpu = 0, wait = 0;
   for (std::size_t i = 0; i < cpu_ns_.size(); ++i) {
     cpu += static_cast<double>(cpu_ns_[i]);
     wait += static_cast<double>(wait_ns_[i]);
   }
-  return cpu > 0 ? wait / cpu : 0;
+  if (cpu > 0) return wait / cpu;
+  return wait > 0 ? std::numeric_limits<double>::infinity() : 0;
 }
 
 run_check verify_run(const run_state& state) {

@@ -67,6 +67,15 @@ bool memory_buffer_present() noexcept;
 // hyperthread or a frequency change shifts it). For the memory kernel, it holds the buffer.
 double measure_ns_per_iteration(cpu_kernel k);
 
+// The CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID): a system call, not a
+// vDSO read, so a sampled step pays for two of them.
+std::uint64_t thread_cpu_ns() noexcept;
+
+// What a sampled CPU step's bracket (a thread CPU clock read, two steady-clock reads around
+// the kernel, another thread CPU clock read) adds to its CPU sample, in ns: the median of a
+// thousand brackets around spin(1), measured once per process (thread-safe).
+std::uint64_t thread_cpu_clock_cost_ns();
+
 // Iterations of kernel k that take `work` on this machine (at least 1).
 std::uint64_t iterations_for(cpu_kernel k, std::chrono::nanoseconds work, const calibration& c);
 

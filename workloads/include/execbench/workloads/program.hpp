@@ -129,29 +129,22 @@ inline const planned_step& step_at(const run_state& state, std::uint32_t i,
   return state.the_plan().steps(state.the_plan().tasks()[i])[k];
 }
 
-// The CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID): a system call, about
-// 0.3 us here, so only CPU steps of at least kernel_sample_min_ns read it.
-inline std::uint64_t thread_cpu_ns() noexcept {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000U +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
+using kernels::thread_cpu_ns;
 
 // The step kinds other than timers, each a coroutine of its own, all of one type: a frame holds
 // a slot for every awaiter of its function, so with one await for all of them step_program's
 // frame stays small (it is live for every waiting task: 10,000 of them in sleep_fanout), and a
 // step's state exists only while it runs.
 
-// A CPU kernel: its result and the wall time inside it; a step of at least
-// kernel_sample_min_ns also records the CPU time its thread spent in the kernel.
+// A CPU kernel: its result and the wall time inside it; a sampled step
+// (run_state::should_sample_kernel) also records the time its thread spent computing in it.
 template <rt::runtime R>
 rt::task<step_outcome> cpu_step(R& r, run_state& state, const planned_step& s) {
   const cpu_kernel k = kernel_of(s.op);
   const std::uint64_t n =
       kernels::iterations_for(k, std::chrono::nanoseconds(s.ns), state.fixtures().calibration());
   const std::uint64_t arg = s.arg;
-  const bool sample = s.ns >= run_state::kernel_sample_min_ns;
+  const bool sample = run_state::should_sample_kernel(s.ns);
   struct outcome {
     std::uint64_t result, wall_ns, thread_cpu_ns;
   };
@@ -162,7 +155,14 @@ rt::task<step_outcome> cpu_step(R& r, run_state& state, const planned_step& s) {
     const std::uint64_t wall = ns_since(k0);
     return outcome{v, wall, sample ? std::max<std::uint64_t>(1, thread_cpu_ns() - c0) : 0};
   });
-  if (sample) state.add_kernel_sample(s.ns, o.thread_cpu_ns);
+  if (sample) {
+    // The smaller of the wall time in the kernel (a cheap clock, exact unless the thread lost
+    // its core meanwhile) and the thread's CPU time less the clock reads' median cost (right
+    // when it lost its core, but off by the system calls' jitter, a microsecond or so here).
+    const std::uint64_t cost = state.fixtures().cpu_clock_cost_ns();
+    const std::uint64_t cpu = o.thread_cpu_ns > cost ? o.thread_cpu_ns - cost : 1;
+    state.add_kernel_sample(s.ns, std::max<std::uint64_t>(1, std::min(o.wall_ns, cpu)));
+  }
   co_return step_outcome{o.result, o.wall_ns};
 }
 

@@ -36,9 +36,13 @@ class workload_fixtures {
   const loopback_server* server() const noexcept { return server_ ? &*server_ : nullptr; }
   std::uint16_t tcp_port() const noexcept { return server_ ? server_->port() : 0; }
   int disk_fd() const noexcept { return disk_fd_; }
+  // What a sampled CPU step's two reads of the thread's CPU clock add to its sample (measured
+  // once per process, outside the timed region): subtracted from every sample.
+  std::uint64_t cpu_clock_cost_ns() const noexcept { return cpu_clock_cost_ns_; }
 
  private:
   const kernels::calibration* calibration_;
+  std::uint64_t cpu_clock_cost_ns_ = 0;
   std::optional<kernels::memory_buffer_hold> memory_;  // for a workload with memory steps
   std::optional<loopback_server> server_;
   std::optional<disk_fixture> disk_;
@@ -134,16 +138,24 @@ class run_state {
   // Per task: time inside CPU kernels, and wall time in every other step (waits).
   std::uint64_t cpu_ns(std::uint32_t i) const noexcept { return cpu_ns_[i]; }
   std::uint64_t wait_ns(std::uint32_t i) const noexcept { return wait_ns_[i]; }
-  // Measured W/C over the whole run: sum of waits / sum of CPU (0 when there is no CPU).
+  // Measured W/C over the whole run: sum of waits / sum of CPU; +infinity when the run waited
+  // and never computed (no bound on the workers follows from it), 0 when it did neither.
   double wait_compute_ratio() const noexcept;
   // How much CPU time the kernels needed in this run against the start-up calibration: over
-  // the CPU steps of at least kernel_sample_min_ns, the CPU time their threads spent in them
+  // the sampled CPU steps (should_sample_kernel), the CPU time their threads spent in them
   // (CLOCK_THREAD_CPUTIME_ID: time waiting for a core is not counted) over their planned time;
   // 1 when no step was sampled. The machine's speed drifts, so this is what the run's CPU work
   // really took: at that rate, its total over the cores is a bound no schedule beats
   // (ideal.hpp, cpu_scale).
   double kernel_time_ratio() const noexcept;
-  static constexpr std::uint64_t kernel_sample_min_ns = 50'000;  // the clock costs ~0.3 us x 2
+  // CPU steps are sampled at every grain: about one per kernel_sample_period_ns of planned CPU
+  // work on each thread (every step of at least that size, every k-th of smaller ones), so
+  // that the clock's own cost (two system calls) stays a few percent of the work whatever the
+  // steps' size. A sample is the smaller of the kernel's wall time and its thread CPU time
+  // less that cost (workload_fixtures::cpu_clock_cost_ns; program.hpp, cpu_step).
+  static constexpr std::uint64_t kernel_sample_period_ns = 50'000;
+  // Whether the calling thread samples its next CPU step of planned_ns.
+  static bool should_sample_kernel(std::uint64_t planned_ns) noexcept;
   // Called by a sampled CPU step: its planned time and its thread's CPU time in the kernel.
   void add_kernel_sample(std::uint64_t planned_ns, std::uint64_t thread_cpu_ns) noexcept {
     sampled_planned_ns_.fetch_add(planned_ns, std::memory_order_relaxed);

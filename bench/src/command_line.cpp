@@ -70,12 +70,39 @@ options take_options(int& argc, char** argv) {
       opts.workloads.emplace_back(*f);
     } else if (arg == "--tune") {
       opts.tune = true;
+    } else if (arg == "--quick") {
+      opts.quick = true;
+    } else if (arg == "--recalibrate") {
+      opts.recalibrate = true;
+    } else if (const auto c = flag_value(arg, "calibration")) {
+      opts.calibration = std::string(*c);
     } else {
+      const auto gives = [&](std::string_view flag) {
+        return arg.starts_with(flag) && (arg.size() == flag.size() || arg[flag.size()] == '=');
+      };
+      if (gives("--benchmark_repetitions")) {
+        opts.gives_repetitions = true;
+        const auto eq = arg.find('=');
+        int n = 0;
+        if (eq != std::string_view::npos &&
+            std::from_chars(arg.data() + eq + 1, arg.data() + arg.size(), n).ec == std::errc{} &&
+            n > 0) {
+          opts.repetitions_given = n;
+        }
+      }
+      opts.gives_min_time = opts.gives_min_time || gives("--benchmark_min_time");
+      opts.gives_warm_up = opts.gives_warm_up || gives("--benchmark_min_warmup_time");
+      opts.gives_interleaving =
+          opts.gives_interleaving || gives("--benchmark_enable_random_interleaving");
       argv[kept++] = argv[i];
     }
   }
   if (kept < argc) argv[kept] = nullptr;
   argc = kept;
+  if (opts.recalibrate && !opts.calibration.empty()) {
+    throw usage_error("--recalibrate and --calibration=" + opts.calibration +
+                      " contradict each other: measure anew, or take the report's calibration");
+  }
   return opts;
 }
 
@@ -131,18 +158,37 @@ execbench's own flags:
   --tune               a worker-count sweep of the workload rows, for `execbench-report tune`:
                        the pools at 1,2,3,4,6,8,12,16,24,32,48,64,96,128,192,256 workers
                        (within the 3 s budget; --workers overrides), no primitives, each point
-                       repeated at least 3 times (--benchmark_repetitions=3 unless given), and a
-                       progress line per point on stderr with the time left. Narrow it with
-                       --benchmark_filter, --runtimes or --workload, and write the sweep with
+                       measured as a workload row (below), and a progress line per point on
+                       stderr with the time left. Narrow it with --benchmark_filter, --runtimes
+                       or --workload, and write the sweep with
                        --benchmark_out=SWEEP.json --benchmark_out_format=json.
+  --quick              a smoke run: one sample per row, no warm-up. The report's context says
+                       "quick": "true", and so does every summary of it.
+  --calibration=FILE   take the CPU kernels' speeds from an earlier report (its context), so
+                       that this run does exactly the same work (scripts/ab uses it).
+  --recalibrate        measure the kernels' speeds anew and refresh the cache. By default they
+                       come from a cache per machine and kernel code (not per build: two builds
+                       do the same work): $EXECBENCH_CACHE_DIR, else ~/.cache/execbench. The
+                       report's context says where they came from (calibration_source) and how
+                       far spin(50 us) now runs from them (calibration_spin_50us_error).
+
+How rows are measured, unless Google Benchmark's own flags say otherwise (each of
+--benchmark_repetitions, --benchmark_min_time, --benchmark_enable_random_interleaving
+replaces its part): 3 repetitions of every row (the samples each figure's range comes from),
+each of at least 0.05 s and one whole iteration, after the row's own warm-up on its runtime (a
+primitive runs its iteration untimed for 20 ms; a workload row of 0.1 s or less runs once
+untimed and verified), the repetitions of all rows in random interleaving, so that the
+machine's drift during a run falls on every runtime alike. speed_probe_ns, spin's speed
+probed right before each repetition, shows that drift in the report.
 
 Workload rows: each iteration runs the whole workload once; set-up (runtime threads, loopback
 server, disk file, calibration, plan) is outside the timed region. Counters: tasks_per_s,
 lat_p50_us, lat_p99_us, lat_p999_us, lat_max_us (per-task latency over all iterations of the
 row), makespan_ms, ideal_ms (the lower bound on this machine's hardware threads, with CPU
-work at the thread CPU time the row's own kernels took, since a shared machine's speed drifts
-from the start-up calibration; without CPU steps of 50 us or more, the plan's),
-efficiency (ideal / makespan), cpu_util, wait_compute_ratio,
+work at the time the row's own kernels took, sampled at every grain, since a shared machine's
+speed drifts from the calibration; without CPU steps, the plan's), efficiency (ideal /
+makespan), kernel_cpu_ms (the CPU work at that measured speed), cpu_util, wait_compute_ratio
+(inf for a workload that waits and never computes), offered_rate_per_s (open loop),
 ctx_switches_vol, ctx_switches_invol (per run), max_rss_mb (the row's peak: the peak mark is
 reset per row through /proc/self/clear_refs), loop_lag_p99_us (loop, loop_offload, asio),
 workers. Every preset runs on every runtime: none of the pairings is meaningless, only some

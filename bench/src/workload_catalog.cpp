@@ -128,12 +128,15 @@ double estimate_iteration_s(const planned_workload& w, thread_model model, std::
 
 void add_calibration_to_report() {
   const auto& c = wl::kernels::calibrate();
-  // A busy machine during calibration skews every CPU step of every row: say so up front.
+  // CPU steps take as much longer (or shorter) than they are written as spin(50 us) does now:
+  // say so up front. Efficiency is unaffected (its ideal takes the time the kernels took).
   if (c.spin_50us_error > 0.05 || c.spin_50us_error < -0.05) {
     std::fprintf(stderr,
-                 "execbench: warning: spin(50 us) took %.1f us right after calibrating (%+.0f%%): "
-                 "the machine is busy, CPU steps will be off by about as much\n",
-                 c.spin_50us_measured_us, c.spin_50us_error * 100);
+                 "execbench: warning: spin(50 us) takes %.1f us at this run's calibration "
+                 "(%+.0f%%): CPU steps will take about that much %s than written (--recalibrate "
+                 "measures the speeds anew)\n",
+                 c.spin_50us_measured_us, c.spin_50us_error * 100,
+                 c.spin_50us_error > 0 ? "longer" : "less");
   }
   const auto fmt = [](double v) {
     char buf[64];

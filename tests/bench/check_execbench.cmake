@@ -65,6 +65,9 @@ elseif(MODE STREQUAL "json")
     fail("exit status ${status}; stderr: ${err}")
   endif()
   file(READ "${report}" json)
+  # Google Benchmark writes non-finite counters as bare NaN and Infinity (W/C of a workload that
+  # only waits is infinite), which CMake's JSON parser refuses.
+  string(REGEX REPLACE ": (-?Infinity|-?NaN)" ": null" json "${json}")
   string(JSON context ERROR_VARIABLE json_error GET "${json}" context)
   if(json_error)
     fail("no context in ${report}: ${json_error}")

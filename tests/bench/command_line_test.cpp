@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "execbench/bench/measurement.hpp"
+
 namespace execbench::bench {
 namespace {
 
@@ -105,4 +107,44 @@ TEST(own_flags_help, names_every_flag_and_the_runtimes) {
 }
 
 }  // namespace
+TEST(take_options, takes_the_measurement_flags_and_notes_google_benchmarks_own) {
+  fake_argv args({"execbench", "--quick", "--calibration=r.json", "--benchmark_repetitions=9",
+                  "--benchmark_enable_random_interleaving=false"});
+  const auto opts = take_options(args.argc, args.pointers.data());
+  EXPECT_TRUE(opts.quick);
+  EXPECT_EQ(opts.calibration, "r.json");
+  EXPECT_FALSE(opts.recalibrate);
+  EXPECT_TRUE(opts.gives_repetitions);
+  EXPECT_EQ(opts.repetitions_given, 9);
+  EXPECT_TRUE(opts.gives_interleaving);
+  EXPECT_FALSE(opts.gives_min_time);
+  EXPECT_EQ(args.remaining(),
+            (std::vector<std::string>{"execbench", "--benchmark_repetitions=9",
+                                      "--benchmark_enable_random_interleaving=false"}));
+}
+
+TEST(take_options, refuses_recalibrate_beside_a_given_calibration) {
+  fake_argv args({"execbench", "--recalibrate", "--calibration=r.json"});
+  EXPECT_THROW(take_options(args.argc, args.pointers.data()), usage_error);
+}
+
+TEST(measurement_flags, default_suite_repeats_every_row_in_random_interleaving) {
+  options opts;
+  EXPECT_EQ(measurement_flags(opts),
+            (std::vector<std::string>{"--benchmark_repetitions=3", "--benchmark_min_time=0.05",
+                                      "--benchmark_enable_random_interleaving=true"}));
+  opts.quick = true;
+  EXPECT_EQ(measurement_flags(opts).front(), "--benchmark_repetitions=1");
+  EXPECT_NE(measurement_summary(opts).find("quick"), std::string::npos);
+}
+
+TEST(measurement_flags, each_flag_the_user_gives_replaces_only_its_own_default) {
+  options opts;
+  opts.gives_repetitions = true;
+  opts.repetitions_given = 9;
+  opts.gives_interleaving = true;
+  EXPECT_EQ(measurement_flags(opts), (std::vector<std::string>{"--benchmark_min_time=0.05"}));
+  EXPECT_EQ(repetitions_of(opts), 9);
+}
+
 }  // namespace execbench::bench

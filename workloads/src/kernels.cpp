@@ -4,11 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -134,13 +136,44 @@ double measure_kernel(cpu_kernel k) {
   return 0;
 }
 
+// spin(50 µs) at calibration c's speed, the 20th percentile of 101 runs (interruptions only add
+// time), into c's check fields.
+void check_spin_50us(calibration& c) {
+  const std::uint64_t n50 = iterations_for(cpu_kernel::spin, std::chrono::microseconds(50), c);
+  std::vector<double> runs;
+  for (int i = 0; i < 101; ++i) {
+    auto t0 = clock_type::now();
+    do_not_optimize(spin(n50));
+    runs.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
+  }
+  std::nth_element(runs.begin(), runs.begin() + 20, runs.end());
+  c.spin_50us_measured_us = runs[20];
+  c.spin_50us_error = c.spin_50us_measured_us / 50.0 - 1.0;
+}
+
+// Speeds given by use_calibration, taken by the first calibrate().
+std::optional<std::array<double, 4>>& given_speeds() {
+  static std::optional<std::array<double, 4>> speeds;
+  return speeds;
+}
+// calibrate()'s result, measured (or taken from use_calibration) once.
+std::mutex calibration_mutex;
+bool calibrated = false;
+calibration the_calibration;
+
 calibration do_calibrate() {
   const auto start = clock_type::now();
   calibration c;
   c.last_level_cache_bytes = last_level_cache_bytes();
   c.memory_buffer_bytes = buffer_words() * sizeof(std::uint64_t);
-  const memory_buffer_hold hold;  // freed again when calibrated, unless someone else holds it
   (void)hash_table();
+  if (given_speeds()) {
+    c.ns_per_iteration = *given_speeds();
+    check_spin_50us(c);
+    c.calibration_ms = std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+    return c;
+  }
+  const memory_buffer_hold hold;  // freed again when calibrated, unless someone else holds it
 
   // On a shared machine one measurement can be disturbed (another process takes the core, the
   // host steals time): measure again, up to five times, until spin(50 µs) checks within 5%, and
@@ -152,16 +185,7 @@ calibration do_calibrate() {
       t.ns_per_iteration[static_cast<int>(k)] = measure_kernel(k);
 
     // The accuracy of the result: spin(50 µs), the same low quantile of repeated runs.
-    const std::uint64_t n50 = iterations_for(cpu_kernel::spin, std::chrono::microseconds(50), t);
-    std::vector<double> runs;
-    for (int i = 0; i < 101; ++i) {
-      auto t0 = clock_type::now();
-      do_not_optimize(spin(n50));
-      runs.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
-    }
-    std::nth_element(runs.begin(), runs.begin() + 20, runs.end());
-    t.spin_50us_measured_us = runs[20];
-    t.spin_50us_error = t.spin_50us_measured_us / 50.0 - 1.0;
+    check_spin_50us(t);
     if (attempt == 0 || std::abs(t.spin_50us_error) < std::abs(best.spin_50us_error)) best = t;
     if (std::abs(best.spin_50us_error) <= 0.05) break;
   }
@@ -251,10 +275,35 @@ std::uint64_t thread_cpu_clock_cost_ns() {
 }
 
 const calibration& calibrate() {
-  static std::once_flag once;
-  static calibration c;
-  std::call_once(once, [] { c = do_calibrate(); });
-  return c;
+  std::lock_guard<std::mutex> lock(calibration_mutex);
+  if (!calibrated) {
+    the_calibration = do_calibrate();
+    calibrated = true;
+  }
+  return the_calibration;
+}
+
+bool use_calibration(const std::array<double, 4>& ns_per_iteration) {
+  std::lock_guard<std::mutex> lock(calibration_mutex);
+  if (calibrated) return false;
+  given_speeds() = ns_per_iteration;
+  the_calibration = do_calibrate();
+  calibrated = true;
+  return true;
+}
+
+double probe_spin_ns_per_iteration() {
+  const double per = calibrate().ns_per_iteration[static_cast<int>(cpu_kernel::spin)];
+  const auto n = static_cast<std::uint64_t>(std::max(1.0, 100'000.0 / per));
+  std::array<double, 21> runs{};
+  for (auto& r : runs) {
+    const auto t0 = clock_type::now();
+    do_not_optimize(spin(n));
+    r = std::chrono::duration<double, std::nano>(clock_type::now() - t0).count() /
+        static_cast<double>(n);
+  }
+  std::nth_element(runs.begin(), runs.begin() + 4, runs.end());
+  return runs[4];
 }
 
 std::uint64_t iterations_for(cpu_kernel k, std::chrono::nanoseconds work, const calibration& c) {

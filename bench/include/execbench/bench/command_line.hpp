@@ -23,6 +23,16 @@ struct options {
   std::vector<std::size_t> workers;    // --workers=1,2,4; empty: each suite's defaults
   std::vector<std::string> workloads;  // --workload=FILE, repeatable; empty: the presets
   bool tune = false;                   // --tune: a worker-count sweep of the workload rows
+  bool quick = false;                  // --quick: a smoke run, one sample per row
+  bool recalibrate = false;            // --recalibrate: measure the kernels anew, refresh the cache
+  std::string calibration;             // --calibration=FILE: the kernels' speeds of a report
+  // Measurement flags given to Google Benchmark itself (left in argv): execbench's own
+  // per-row defaults (measurement.hpp) step back for each one given.
+  bool gives_repetitions = false;   // --benchmark_repetitions
+  int repetitions_given = 1;        // its value (when it is a number)
+  bool gives_min_time = false;      // --benchmark_min_time
+  bool gives_warm_up = false;       // --benchmark_min_warmup_time
+  bool gives_interleaving = false;  // --benchmark_enable_random_interleaving
 };
 
 // Parses execbench's flags and removes them from argv (argc shrinks to match); every other

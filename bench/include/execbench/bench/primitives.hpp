@@ -95,12 +95,24 @@ inline std::string stall_message(const row_info& row) {
          " s; its tasks were cancelled";
 }
 
+// How a primitive row warms up on its runtime before it is timed: each row builds its runtime
+// anew, and its first iterations pay for what later ones reuse. post_local on loop, for one:
+// its first two iterations grow the loop's two callback queues to 1,000,000 entries each and
+// take about 30 times as long as the third. So the row runs its iteration untimed
+// primitive_warm_up_iterations times, or fewer when that takes over primitive_warm_up_max
+// (rows whose iteration takes a second; they grow nothing worth that).
+inline constexpr int primitive_warm_up_iterations = 3;
+inline constexpr std::chrono::milliseconds primitive_warm_up_max{500};
+
 // Runs the timed loop: each iteration runs make_work() (a task returning the count it saw) to
-// completion and checks the count. False when the row failed (the error is already reported).
-template <rt::runtime R, class MakeWork>
+// completion and checks the count. Before it, untimed, the same iterations warm the runtime up
+// (primitive_warm_up_iterations), then warmed_up() forgets what they recorded. False
+// when the row failed (the error is already reported).
+template <rt::runtime R, class MakeWork, class WarmedUp = void (*)()>
 bool timed_loop(benchmark::State& state, const row_info& row, watched_runtime<R>& watched,
-                std::size_t expected, const char* what_is_counted, MakeWork make_work) {
-  for (auto _ : state) {
+                std::size_t expected, const char* what_is_counted, MakeWork make_work,
+                WarmedUp warmed_up = [] {}) {
+  auto one = [&]() -> bool {
     watched.watchdog().progress();
     std::size_t got = 0;
     try {
@@ -116,6 +128,16 @@ bool timed_loop(benchmark::State& state, const row_info& row, watched_runtime<R>
                               .c_str());
       return false;
     }
+    return true;
+  };
+  const auto warm_until = std::chrono::steady_clock::now() + primitive_warm_up_max;
+  for (int i = 0; i < primitive_warm_up_iterations; ++i) {
+    if (!one()) return false;
+    if (std::chrono::steady_clock::now() >= warm_until) break;
+  }
+  warmed_up();
+  for (auto _ : state) {
+    if (!one()) return false;
   }
   return true;
 }
@@ -416,10 +438,14 @@ void timers(benchmark::State& state, const row_info& row, std::size_t timers) {
   std::vector<rt::join_handle<void>> handles;
   handles.reserve(timers);
   detail::watched_runtime<R> watched(row);
-  if constexpr (records_timer_lag<R>) watched.get().reset_lag_stats();
-  if (!detail::timed_loop(state, row, watched, timers, "sleeps lasted >= 10 ms", [&] {
-        return detail::timers_once(watched.get(), timers, handles, slept_enough, makespan);
-      })) {
+  const auto warmed_up = [&] {
+    makespan = {};
+    if constexpr (records_timer_lag<R>) watched.get().reset_lag_stats();
+  };
+  if (!detail::timed_loop(
+          state, row, watched, timers, "sleeps lasted >= 10 ms",
+          [&] { return detail::timers_once(watched.get(), timers, handles, slept_enough, makespan); },
+          warmed_up)) {
     return;
   }
   detail::count_items(state, timers);

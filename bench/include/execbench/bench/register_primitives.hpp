@@ -11,8 +11,10 @@
 #include <benchmark/benchmark.h>
 
 #include "execbench/bench/command_line.hpp"
+#include "execbench/bench/measurement.hpp"
 #include "execbench/bench/primitives.hpp"
 #include "execbench/runtime/runtime.hpp"
+#include "execbench/workloads/kernels.hpp"
 
 namespace execbench::bench {
 
@@ -140,15 +142,17 @@ std::string primitive_row_name(primitive p, std::size_t workers) {
 }
 
 template <rt::runtime R>
-void register_primitive_row(primitive p, std::size_t workers) {
+void register_primitive_row(primitive p, std::size_t workers, const options& opts) {
   row_info row{primitive_row_name<R>(p, workers), workers};
-  benchmark::RegisterBenchmark(row.name.c_str(),
-                               [p, row](benchmark::State& state) {
-                                 run_primitive<R>(p, state, row);
-                                 state.counters["workers"] = static_cast<double>(row.workers);
-                               })
-      ->UseRealTime()
-      ->MeasureProcessCPUTime();
+  auto* b = benchmark::RegisterBenchmark(row.name.c_str(), [p, row](benchmark::State& state) {
+    run_progress::get().call_started();
+    const double probe = workloads::kernels::probe_spin_ns_per_iteration();
+    run_primitive<R>(p, state, row);
+    state.counters["workers"] = static_cast<double>(row.workers);
+    state.counters[speed_probe_counter] = probe;
+  });
+  b->UseRealTime()->MeasureProcessCPUTime();
+  run_progress::get().add_row(row.name + "/process_time/real_time", repetitions_of(opts));
 }
 
 // Applies a template lambda to each type of a type list (any variadic template: std::tuple,
@@ -179,7 +183,7 @@ std::size_t register_primitives(const options& opts) {
     for_each_type<List>::apply([&]<class R>() {
       if (!wants_runtime(opts, R::name)) return;
       for (const auto n : primitive_worker_counts<R>(p, opts)) {
-        register_primitive_row<R>(p, n);
+        register_primitive_row<R>(p, n, opts);
         ++rows;
       }
     });

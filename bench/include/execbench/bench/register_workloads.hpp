@@ -22,6 +22,7 @@
 #include <benchmark/benchmark.h>
 
 #include "execbench/bench/command_line.hpp"
+#include "execbench/bench/measurement.hpp"
 #include "execbench/bench/primitives.hpp"
 #include "execbench/bench/process_stats.hpp"
 #include "execbench/bench/register_primitives.hpp"
@@ -29,6 +30,7 @@
 #include "execbench/runtime/runtime.hpp"
 #include "execbench/workloads/dispatch.hpp"
 #include "execbench/workloads/ideal.hpp"
+#include "execbench/workloads/kernels.hpp"
 #include "execbench/workloads/program.hpp"
 #include "execbench/workloads/run_state.hpp"
 #include "execbench/workloads/runner.hpp"
@@ -92,25 +94,20 @@ std::vector<std::size_t> workload_worker_counts(const planned_workload& w, const
   return counts;
 }
 
-namespace detail {
-
-// One line on stderr when the rows of a new workload start (stdout may carry the report).
-inline void announce_workload(const planned_workload& w) {
-  static std::string last;
-  if (w.name == last) return;
-  last = w.name;
-  std::fprintf(stderr, "-- workload (%zu/%zu) %s: %zu tasks, ideal %.1f ms\n", w.index, w.count,
-               w.name.c_str(), w.work_tasks, w.ideal.value_us() / 1e3);
-  std::fflush(stderr);
+// The open-loop arrival rate of workload w (tasks per second, over its groups), 0 when no group
+// is open-loop: such a workload's throughput is fixed by the rate, what differs is latency.
+inline double offered_rate_per_s(const planned_workload& w) {
+  double rate = 0;
+  for (const auto& g : w.plan->spec().groups) {
+    if (g.release.mode == workloads::release_mode::open) rate += g.release.rate_per_s;
+  }
+  return rate;
 }
-
-}  // namespace detail
 
 template <rt::runtime R>
 void run_workload(benchmark::State& state, const workload_row& row) {
   namespace wl = execbench::workloads;
   const planned_workload& w = *row.workload;
-  detail::announce_workload(w);
   const wl::plan& plan = *w.plan;
 
   // Declared before the runtime, so destroyed after it: tasks that outlive a cancelled run
@@ -140,7 +137,7 @@ void run_workload(benchmark::State& state, const workload_row& row) {
   latencies.reserve(w.work_tasks * 16);
   // The ideal of each run is at the kernel speed measured in it (ideal.hpp: the machine's speed
   // drifts away from the start-up calibration); with no sampled CPU step, the plan's.
-  double makespan_ns_sum = 0, wait_compute_sum = 0, ideal_us_sum = 0;
+  double makespan_ns_sum = 0, wait_compute_sum = 0, ideal_us_sum = 0, kernel_time_ratio_sum = 0;
   std::uint64_t runs = 0;
 
   // One whole run of the plan, and its check; each false (the row's error reported) on a failure.
@@ -193,6 +190,7 @@ void run_workload(benchmark::State& state, const workload_row& row) {
       latencies.push_back(fin > rel ? fin - rel : 0);
     }
     makespan_ns_sum += static_cast<double>(run->makespan_ns());
+    kernel_time_ratio_sum += run->kernel_time_ratio();
     ideal_us_sum +=
         wl::compute_ideal_makespan(plan, w.ideal.cores, run->kernel_time_ratio()).value_us();
     wait_compute_sum += run->wait_compute_ratio();
@@ -229,24 +227,25 @@ void run_workload(benchmark::State& state, const workload_row& row) {
     c["loop_lag_p99_us"] = std::chrono::duration<double, std::micro>(r.lag_stats().p99).count();
   }
   c["workers"] = static_cast<double>(r.workers());
-}
-
-// The full names of the workload rows registered so far, as Google Benchmark matches them
-// against --benchmark_filter (for --tune's progress line, which counts the points to run).
-inline std::vector<std::string>& registered_workload_rows() {
-  static std::vector<std::string> names;
-  return names;
+  // What the run's CPU kernels took (their planned time at the measured speed): a change here
+  // between two builds is a change in the kernels' own speed, which efficiency cancels.
+  if (w.ideal.total_cpu_us > 0) c["kernel_cpu_ms"] = w.ideal.total_cpu_us * kernel_time_ratio_sum / n / 1e3;
+  if (const double rate = offered_rate_per_s(w); rate > 0) c["offered_rate_per_s"] = rate;
 }
 
 template <rt::runtime R>
-void register_workload_row(std::shared_ptr<const planned_workload> w, std::size_t workers) {
+void register_workload_row(std::shared_ptr<const planned_workload> w, std::size_t workers,
+                           const options& opts) {
   workload_row row{w->name + "/" + std::string(R::name) + "/workers:" + std::to_string(workers),
                    workers, std::move(w)};
-  registered_workload_rows().push_back(row.name + "/process_time/real_time");
-  benchmark::RegisterBenchmark(row.name.c_str(),
-                               [row](benchmark::State& state) { run_workload<R>(state, row); })
-      ->UseRealTime()
-      ->MeasureProcessCPUTime();
+  auto* b = benchmark::RegisterBenchmark(row.name.c_str(), [row](benchmark::State& state) {
+    run_progress::get().call_started();
+    const double probe = workloads::kernels::probe_spin_ns_per_iteration();
+    run_workload<R>(state, row);
+    state.counters[speed_probe_counter] = probe;
+  });
+  b->UseRealTime()->MeasureProcessCPUTime();
+  run_progress::get().add_row(row.name + "/process_time/real_time", repetitions_of(opts));
 }
 
 // Registers every workload for every runtime of List that `opts` selects, workload by workload
@@ -259,7 +258,7 @@ std::size_t register_workloads(const std::vector<planned_workload>& all, const o
     for_each_type<List>::apply([&]<class R>() {
       if (!wants_runtime(opts, R::name)) return;
       for (const auto n : workload_worker_counts<R>(*shared, opts)) {
-        register_workload_row<R>(shared, n);
+        register_workload_row<R>(shared, n, opts);
         ++rows;
       }
     });

@@ -27,6 +27,10 @@
 
 namespace execbench::workloads::kernels {
 
+// The version of the kernels' code: a cached calibration is kept per version (bench's
+// calibration_store), so raise it whenever a kernel's code changes what an iteration costs.
+inline constexpr int kernel_code_version = 1;
+
 // The calibration of this machine, measured once per process (calibrate()).
 struct calibration {
   // Nanoseconds per iteration, indexed by cpu_kernel.
@@ -43,6 +47,17 @@ struct calibration {
 // Measure the calibration once (thread-safe; later calls return the first result). Call it at
 // start-up, outside timed regions: it fills the memory kernel's buffer to measure that kernel.
 const calibration& calibrate();
+
+// Makes calibrate() return these speeds (ns per iteration, indexed by cpu_kernel) instead of
+// measuring them, so that a run does the same work as the run they came from (a cache or an
+// earlier report); the spin(50 us) check is still measured, against them, so that the context
+// says how far this machine now runs from them. False when calibrate() has already run.
+bool use_calibration(const std::array<double, 4>& ns_per_iteration);
+
+// spin's speed now, in ns per iteration: a light probe (about 2 ms; the 5th fastest of 21 runs
+// of about 100 us at the calibrated speed), taken beside the benchmark rows so that a report
+// shows how the machine's speed moved during the run.
+double probe_spin_ns_per_iteration();
 
 // The memory kernel's buffer is in memory only while a hold exists: the first hold allocates
 // and fills it (calibration().memory_buffer_bytes, twice the last-level cache: 600 MB on a

@@ -1,0 +1,178 @@
+#include "execbench/bench/calibration_store.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "execbench/bench/context.hpp"
+#include "execbench/reports/report.hpp"
+#include "execbench/workloads/kernels.hpp"
+#include "execbench/workloads/spec.hpp"
+
+namespace execbench::bench {
+namespace {
+
+namespace fs = std::filesystem;
+namespace wl = execbench::workloads;
+
+constexpr std::array all_kernels = {wl::cpu_kernel::spin, wl::cpu_kernel::compute,
+                                    wl::cpu_kernel::memory, wl::cpu_kernel::hash};
+
+std::string speed_key(wl::cpu_kernel k) {
+  return "calibration_ns_per_iteration_" + std::string(wl::to_string(k));
+}
+
+std::string context_value(const std::string& key) {
+  for (const auto& entry : collect_context()) {
+    if (entry.key == key) return entry.value;
+  }
+  return "unknown";
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "unknown";
+  return name;
+}
+
+// What a cached calibration is valid for.
+std::string cache_key() {
+  return host_name() + "|" + context_value("cpu_model") + "|" +
+         context_value("hardware_concurrency") + "|" + context_value("compiler") + "|" +
+         context_value("build_type") + "|kernels " + std::to_string(wl::kernels::kernel_code_version);
+}
+
+std::string today() {
+  const std::time_t now = std::time(nullptr);
+  char text[32] = {};
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+// The speeds of a JSON object holding the calibration keys; throws std::runtime_error.
+std::array<double, 4> speeds_of(const nlohmann::json& object) {
+  std::array<double, 4> speeds{};
+  for (const auto k : all_kernels) {
+    const auto key = speed_key(k);
+    if (!object.is_object() || !object.contains(key)) {
+      throw std::runtime_error("its context has no \"" + key + "\" (not an execbench report)");
+    }
+    const auto& v = object.at(key);
+    double value = NAN;
+    if (v.is_number()) {
+      value = v.get<double>();
+    } else if (v.is_string()) {
+      try {
+        value = std::stod(v.get<std::string>());
+      } catch (const std::exception&) {
+      }
+    }
+    if (!std::isfinite(value) || value <= 0) {
+      throw std::runtime_error("\"" + key + "\" is not a positive number");
+    }
+    speeds[static_cast<std::size_t>(k)] = value;
+  }
+  return speeds;
+}
+
+// The cache, when present, readable and made for this key; a warning when it is unusable.
+std::optional<std::pair<std::array<double, 4>, std::string>> read_cache(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  try {
+    const auto doc = nlohmann::json::parse(in);
+    if (doc.value("key", "") != cache_key()) return std::nullopt;
+    return std::pair{speeds_of(doc), doc.value("measured_at", "an unknown date")};
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "execbench: warning: ignoring the calibration cache %s: %s\n",
+                 file.c_str(), e.what());
+    return std::nullopt;
+  }
+}
+
+// Writes the calibration just measured to the cache, whole or not at all.
+void write_cache(const fs::path& file, const wl::kernels::calibration& c) {
+  nlohmann::json doc;
+  doc["key"] = cache_key();
+  doc["measured_at"] = today();
+  for (const auto k : all_kernels) {
+    doc[speed_key(k)] = c.ns_per_iteration[static_cast<std::size_t>(k)];
+  }
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  const fs::path tmp = file.string() + ".tmp" + std::to_string(getpid());
+  {
+    std::ofstream out(tmp);
+    out << doc.dump(2) << '\n';
+    if (!out.flush()) {
+      fs::remove(tmp, ec);
+      std::fprintf(stderr, "execbench: warning: cannot write the calibration cache %s\n",
+                   file.c_str());
+      return;
+    }
+  }
+  fs::rename(tmp, file, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    std::fprintf(stderr, "execbench: warning: cannot write the calibration cache %s\n",
+                 file.c_str());
+  }
+}
+
+}  // namespace
+
+fs::path calibration_cache_file() {
+  fs::path dir;
+  if (const char* d = std::getenv("EXECBENCH_CACHE_DIR"); d && *d) {
+    dir = d;
+  } else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) {
+    dir = fs::path(x) / "execbench";
+  } else if (const char* h = std::getenv("HOME"); h && *h) {
+    dir = fs::path(h) / ".cache" / "execbench";
+  } else {
+    dir = fs::temp_directory_path() / "execbench";
+  }
+  std::ostringstream name;
+  name << "calibration-" << std::hex << std::hash<std::string>{}(cache_key()) << ".json";
+  return dir / name.str();
+}
+
+std::array<double, 4> read_calibration_file(const fs::path& file) {
+  try {
+    const auto report = reports::read_report(file.string());
+    return speeds_of(report.context);
+  } catch (const reports::input_error& e) {  // "FILE: problem"
+    throw usage_error(std::string("--calibration=") + e.what());
+  } catch (const std::runtime_error& e) {
+    throw usage_error("--calibration=" + file.string() + ": " + e.what());
+  }
+}
+
+std::string settle_calibration(const options& opts) {
+  if (!opts.calibration.empty()) {
+    wl::kernels::use_calibration(read_calibration_file(opts.calibration));
+    return "report " + opts.calibration;
+  }
+  const fs::path cache = calibration_cache_file();
+  if (!opts.recalibrate) {
+    if (const auto cached = read_cache(cache)) {
+      wl::kernels::use_calibration(cached->first);
+      return "cache " + cache.string() + " (measured " + cached->second + ")";
+    }
+  }
+  write_cache(cache, wl::kernels::calibrate());
+  return "measured (cached in " + cache.string() + ")";
+}
+
+}  // namespace execbench::bench

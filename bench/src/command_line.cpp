@@ -142,10 +142,10 @@ execbench's own flags:
   --runtimes=a,b       only these runtimes' rows (default: all), out of:
                        @RUNTIMES@
   --workers=LIST       worker counts to run, comma-separated, e.g. --workers=1,2,4.
-                       Workload rows: by default 1,2,4,8,16,64 for the pools (loop_offload:
+                       Workload rows: by default 1,2,8,64 for the pools (loop_offload:
                        its pool's size; the loop thread is not counted), 1 for `loop` (one
                        thread: its rows exist only for workers:1), minus the rows estimated to
-                       take over 3 s per run (below); an explicit --workers runs exactly the
+                       take over 2 s per run (below); an explicit --workers runs exactly the
                        counts listed, those rows included.
                        Primitives: by default 1,2. Blocking runtimes run timers_1k only at >= 64
                        workers (default: 64), since each sleep holds a thread, and no
@@ -157,7 +157,7 @@ execbench's own flags:
                        nothing run.
   --tune               a worker-count sweep of the workload rows, for `execbench-report tune`:
                        the pools at 1,2,3,4,6,8,12,16,24,32,48,64,96,128,192,256 workers
-                       (within the 3 s budget; --workers overrides), no primitives, each point
+                       (within the 2 s budget; --workers overrides), no primitives, each point
                        measured as a workload row (below), and a progress line per point on
                        stderr with the time left. Narrow it with --benchmark_filter, --runtimes
                        or --workload, and write the sweep with
@@ -194,7 +194,7 @@ reset per row through /proc/self/clear_refs), loop_lag_p99_us (loop, loop_offloa
 workers. Every preset runs on every runtime: none of the pairings is meaningless, only some
 are slow (a blocking runtime holds a thread per wait).
 
-Default workload rows left out (estimated run over 3 s: the larger of the ideal makespan, CPU
+Default workload rows left out (estimated run over 2 s: the larger of the ideal makespan, CPU
 work over usable cores, and thread-holding time over the threads; --workers brings them back):
 @OVER_BUDGET@
 

@@ -1,7 +1,7 @@
 // execbench: Google Benchmark's main, with execbench's own flags taken out of argv first.
 #include <cstdio>
-#include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -59,8 +59,12 @@ int main(int argc, char** argv) {
   }
 
   std::string filter;
+  bool lists_only = false;
   for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--benchmark_filter=", 19) == 0) filter = argv[i] + 19;
+    const std::string_view arg = argv[i];
+    if (arg.starts_with("--benchmark_filter=")) filter = arg.substr(19);
+    if (arg == "--benchmark_list_tests" || arg == "--benchmark_list_tests=true") lists_only = true;
+    if (arg == "--benchmark_list_tests=false") lists_only = false;
   }
   std::vector<char*> args = with_measurement_flags(argc, argv, opts);
   argc = static_cast<int>(args.size()) - 1;
@@ -79,6 +83,11 @@ int main(int argc, char** argv) {
                  "execbench: --runtimes and --workers select no rows (see --help for the worker "
                  "counts each runtime runs at)\n");
     return 2;
+  }
+  if (lists_only) {  // nothing runs: no calibration to settle
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
   }
   bench::add_context_to_report();
   // Calibrated once, before any row runs (and outside every timed region): from

@@ -51,15 +51,18 @@ double estimate_iteration_s(const planned_workload& w, thread_model model, std::
                             std::string_view runtime_name, unsigned cores);
 
 // Rows whose estimated iteration exceeds this stay out of the default set (an explicit
-// --workers brings them back): a row runs at least one iteration, and Google Benchmark a few,
-// so a 3 s budget keeps a row under ~10 s and the default suite within minutes.
-inline constexpr double row_budget_s = 3.0;
+// --workers brings them back): a row runs 3 repetitions of at least one iteration each, so a
+// 2 s budget keeps a row under ~10 s and the default suite, build included, within 12 minutes
+// on a 2-core machine.
+inline constexpr double row_budget_s = 2.0;
 // A row whose iteration is estimated at most this long starts with one untimed, verified run
 // (run_workload): its first run pays once for what later runs reuse.
 inline constexpr double warm_up_max_s = 0.1;
 
-// Default worker counts of the workload rows of a pool runtime; `loop` runs at 1 only.
-inline const std::vector<std::size_t> default_workload_workers = {1, 2, 4, 8, 16, 64};
+// Default worker counts of the workload rows of a pool runtime; `loop` runs at 1 only. One, the
+// cores of a small machine, some over them, and many for I/O-bound work: a default run is for
+// comparing runtimes; `--tune` (or --workers) sweeps the counts between.
+inline const std::vector<std::size_t> default_workload_workers = {1, 2, 8, 64};
 // --tune's sweep: I/O-bound work needs far more workers than there are cores.
 inline const std::vector<std::size_t> tune_workload_workers = {1,  2,  3,  4,  6,  8,   12,  16,
                                                                24, 32, 48, 64, 96, 128, 192, 256};

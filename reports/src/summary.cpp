@@ -468,6 +468,15 @@ report_summary summarise(const report& input) {
   for (std::size_t i = 0; i < result.workloads.size(); ++i)
     rank_workload(result.workloads[i], members[i]);
   std::erase_if(result.workloads, [](const auto& w) { return w.rows.empty(); });
+  // Rows of a run in random interleaving arrive in random order: workloads by name, the
+  // primitives after them, so that two summaries list them alike.
+  std::stable_sort(result.workloads.begin(), result.workloads.end(),
+                   [](const workload_summary& a, const workload_summary& b) {
+                     const bool a_primitive = a.workload.starts_with("primitive/");
+                     const bool b_primitive = b.workload.starts_with("primitive/");
+                     if (a_primitive != b_primitive) return b_primitive;
+                     return a.workload < b.workload;
+                   });
   if (result.workloads.empty())
     throw input_error(input.path + ": no successful benchmark rows to summarise");
   return result;

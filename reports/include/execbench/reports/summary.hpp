@@ -52,7 +52,7 @@ struct workload_summary {
   std::vector<std::string> best;  ///< names of the rows tied with the best (the best first)
 };
 
-/// Summaries of every workload of one report, in order of first appearance.
+/// Summaries of every workload of one report: workloads by name, then the primitives by name.
 struct report_summary {
   std::string path;
   bool quick = false;  ///< the context says quick = true: a --quick smoke run, one sample per row

@@ -366,6 +366,17 @@ std::string render_text(const report_summary& s, bool markdown) {
   std::string out = markdown ? "## Benchmark summary\n\n" : "";
   if (s.quick) out += markdown ? "**" + quick_warning() + "**\n\n" : quick_warning() + "\n\n";
   out += markdown ? "Report: `" + s.path + "`\n\n" : "Report: " + s.path + "\n";
+  if (s.speed_probe_n > 0) {
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "Machine speed during the run: spin took %.3g ns per iteration (median; %.3g to "
+                  "%.3g over the %zu repetitions' probes)%s",
+                  s.speed_probe_median, s.speed_probe_min, s.speed_probe_max, s.speed_probe_n,
+                  s.speed_probe_max > 1.1 * s.speed_probe_min
+                      ? ": it drifted, so compare efficiency rather than time"
+                      : "");
+    out += std::string(line) + (markdown ? ".\n\n" : ".\n");
+  }
   out += ranges_legend(markdown ? " " : "\n") + "\n\n";
   out += markdown ? "### Best per workload\n\n" + best_table(s).to_markdown()
                   : best_table(s).to_console(false);
@@ -396,6 +407,14 @@ std::string render_json(const report_summary& s) {
   nlohmann::json document;
   document["file"] = s.path;
   document["quick"] = s.quick;
+  if (s.speed_probe_n > 0) {
+    document["speed_probe_ns"] = {{"median", s.speed_probe_median},
+                                  {"min", s.speed_probe_min},
+                                  {"max", s.speed_probe_max},
+                                  {"n", s.speed_probe_n}};
+  } else {
+    document["speed_probe_ns"] = nullptr;
+  }
   document["workloads"] = nlohmann::json::array();
   for (const auto& w : s.workloads) {
     nlohmann::json rows = nlohmann::json::array();
@@ -450,6 +469,18 @@ report_summary summarise(const report& input) {
   result.path = input.path;
   result.quick = context_says_quick(input.context);
   const std::vector<benchmark_samples> all = collect_samples({input});
+  std::vector<double> probes;
+  for (const auto& samples : all) {
+    if (const auto it = samples.metrics.find("speed_probe_ns"); it != samples.metrics.end())
+      probes.insert(probes.end(), it->second.begin(), it->second.end());
+  }
+  if (!probes.empty()) {
+    const auto [lo, hi] = std::minmax_element(probes.begin(), probes.end());
+    result.speed_probe_min = *lo;
+    result.speed_probe_max = *hi;
+    result.speed_probe_median = median(probes);
+    result.speed_probe_n = probes.size();
+  }
   std::map<std::string, std::size_t> position;
   std::vector<std::vector<const benchmark_samples*>> members;
   for (const auto& samples : all) {

@@ -195,4 +195,29 @@ TEST(render_summary, markdown_golden) {
 }
 
 }  // namespace
+TEST(summarise, says_how_the_machine_speed_moved) {
+  // Three repetitions of one row, each with the spin probe taken before it.
+  std::string rows;
+  for (const double probe : {0.30, 0.45, 0.60}) {
+    if (!rows.empty()) rows += ",";
+    rows += R"({"name": "w/loop/workers:1/real_time", "run_name": "w/loop/workers:1/real_time",
+                "run_type": "iteration", "iterations": 1, "real_time": 10, "cpu_time": 10,
+                "time_unit": "ms", "tasks_per_s": 100, "speed_probe_ns": )" +
+            std::to_string(probe) + "}";
+  }
+  const report_summary summary =
+      summarise(parse_report(R"({"context": {}, "benchmarks": [)" + rows + "]}", "probe.json"));
+  EXPECT_EQ(summary.speed_probe_n, 3u);
+  EXPECT_DOUBLE_EQ(summary.speed_probe_min, 0.30);
+  EXPECT_DOUBLE_EQ(summary.speed_probe_median, 0.45);
+  EXPECT_DOUBLE_EQ(summary.speed_probe_max, 0.60);
+  EXPECT_NE(render_summary(summary, summary_format::console).find("it drifted"), std::string::npos);
+  const auto document = nlohmann::json::parse(render_summary(summary, summary_format::json));
+  EXPECT_EQ(document["speed_probe_ns"]["n"], 3);
+  // A report without probes says nothing of it.
+  const report_summary old = summarise(read_report(data_dir + "/report.json"));
+  EXPECT_EQ(old.speed_probe_n, 0u);
+  EXPECT_EQ(render_summary(old, summary_format::console).find("Machine speed"), std::string::npos);
+}
+
 }  // namespace execbench::reports

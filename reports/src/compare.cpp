@@ -441,6 +441,29 @@ double kernel_cpu_change(const metric_samples& base, const metric_samples& next,
   return ratios.empty() ? nan : std::exp(median(ratios)) - 1;
 }
 
+// With one report a side, a row whose ideal has no measured CPU part (no kernel_cpu_ms: only
+// waits, sockets, disk) keeps the machine's speed in its efficiency: its socket and system-call
+// costs follow the machine, and the repetitions of one process all ran at that process's speed.
+// When the row's speed probes differ between the sides by more than max_probe_drift, such a row
+// cannot be judged from these two reports. Measured: in 10 A/A pairs of real runs, the false
+// alarms on tcp_echo came with probe differences of 23% and 67% (docs/measurements.md).
+constexpr double max_probe_drift = 0.10;
+
+std::string drift_reason(const metric_samples& base, const metric_samples& next) {
+  if (base.contains("kernel_cpu_ms") && next.contains("kernel_cpu_ms")) return {};
+  const auto a = base.find("speed_probe_ns");
+  const auto b = next.find("speed_probe_ns");
+  if (a == base.end() || b == next.end() || a->second.empty() || b->second.empty()) return {};
+  const double base_probe = median(a->second), new_probe = median(b->second);
+  if (!(base_probe > 0) || !(new_probe > 0)) return {};
+  const double change = new_probe / base_probe - 1;
+  if (std::abs(change) <= max_probe_drift) return {};
+  return "the machine ran " + number_text(std::abs(change) * 100, "%.0f%%") +
+         (change > 0 ? " slower" : " faster") +
+         " in NEW (speed_probe_ns of this row), and this row has no CPU steps for efficiency to "
+         "cancel that with: several reports a side, or scripts/ab, can decide it";
+}
+
 std::string kernel_note(double change, const std::string& gate_metric) {
   const bool slower = change > 0;
   return "kernels' CPU time " + number_text(change * 100, "%+.0f%%") + ": a " +
@@ -640,6 +663,8 @@ comparison compare_reports(const std::vector<report>& base_files,
 
   // Statistics per benchmark and metric, grouped by benchmark (in BASE order).
   std::vector<row_kind> kinds;
+  // Per result row: why the machine's drift leaves it undecided (empty when it does not).
+  std::vector<std::string> drift;
   for (std::size_t b = 0; b < matched.size(); ++b) {
     const auto& [base_samples, new_samples] = matched_samples[b];
     const row_kind kind = kind_of(matched[b], base_samples);
@@ -655,12 +680,15 @@ comparison compare_reports(const std::vector<report>& base_files,
       const gate_rule rule = gate_rule_for(kind, metric, options, named);
       row.gated = rule.gated;
       row.reason = rule.why_not;
+      std::string drifted;
       if (metric == options.gate_metric && kind == row_kind::workload) {
         const double kernel_change = kernel_cpu_change(base_samples, new_samples, options.paired);
         if (std::abs(kernel_change) > options.threshold)
           row.note = kernel_note(kernel_change, options.gate_metric);
+        if (result.unit == "repetition") drifted = drift_reason(base_samples, new_samples);
       }
       result.rows.push_back(std::move(row));
+      drift.push_back(std::move(drifted));
     }
   }
 
@@ -674,10 +702,15 @@ comparison compare_reports(const std::vector<report>& base_files,
   correct_family(result.rows, gated_rows, options.alpha);
   correct_family(result.rows, other_rows, options.alpha);
   for (std::size_t index : gated_rows) result.gated_count += result.rows[index].has_statistics;
-  for (metric_comparison& row : result.rows) {
+  for (std::size_t i = 0; i < result.rows.size(); ++i) {
+    metric_comparison& row = result.rows[i];
     const std::string why_not = std::move(row.reason);
     row.reason.clear();
     decide(row, result);
+    if (!drift[i].empty() && (row.verdict == verdict::slower || row.verdict == verdict::faster)) {
+      row.verdict = verdict::inconclusive;
+      row.reason = drift[i];
+    }
     if (row.gated || row.direction == direction::unknown || why_not.empty()) continue;
     row.reason = row.reason.empty() ? why_not : row.reason + " (" + why_not + ")";
   }

@@ -44,6 +44,54 @@ const metric_comparison& find(const comparison& result, const std::string& bench
   throw std::runtime_error("no row " + benchmark + " " + metric);
 }
 
+// One report of a workload row without CPU steps (no kernel_cpu_ms): 9 repetitions of
+// efficiency around `efficiency`, with spin's speed probed at `probe` ns per iteration.
+report waits_only(const std::string& path, double efficiency, double probe, unsigned seed) {
+  std::mt19937_64 random(seed);
+  std::normal_distribution<double> noise(1, 0.01);
+  report result;
+  result.path = path;
+  for (std::size_t i = 0; i < 9; ++i) {
+    benchmark_row row;
+    row.name = row.run_name = "tcp_echo/loop/workers:1";
+    const double e = efficiency * noise(random);
+    row.real_time_ns = 1e7 / e;
+    row.cpu_time_ns = row.real_time_ns;
+    row.counters["efficiency"] = e;
+    row.counters["makespan_ms"] = row.real_time_ns / 1e6;
+    row.counters["ideal_ms"] = 10;
+    row.counters["speed_probe_ns"] = probe * noise(random);
+    result.rows.push_back(row);
+  }
+  return result;
+}
+
+TEST(compare_reports, drift_leaves_a_row_without_cpu_steps_undecided_between_two_reports) {
+  // The same 20% loss of efficiency: slower when the machine ran at one speed; inconclusive,
+  // saying why, when NEW's probes say the machine ran 50% slower.
+  const comparison steady =
+      compare_reports({waits_only("b", 0.06, 0.3, 1)}, {waits_only("n", 0.048, 0.3, 2)}, {});
+  EXPECT_EQ(find(steady, "tcp_echo/loop/workers:1", "efficiency").verdict, verdict::slower);
+  const comparison drifted =
+      compare_reports({waits_only("b", 0.06, 0.3, 1)}, {waits_only("n", 0.048, 0.45, 2)}, {});
+  const auto& row = find(drifted, "tcp_echo/loop/workers:1", "efficiency");
+  EXPECT_EQ(row.verdict, verdict::inconclusive);
+  EXPECT_NE(row.reason.find("the machine ran 50% slower"), std::string::npos) << row.reason;
+  EXPECT_FALSE(drifted.has_regression());
+  // Several reports a side sample the drift between runs: the rule does not apply.
+  const comparison runs = compare_reports(
+      {waits_only("b1", 0.06, 0.3, 1), waits_only("b2", 0.06, 0.3, 3),
+       waits_only("b3", 0.06, 0.3, 5), waits_only("b4", 0.06, 0.3, 7),
+       waits_only("b5", 0.06, 0.3, 9), waits_only("b6", 0.06, 0.3, 11),
+       waits_only("b7", 0.06, 0.3, 13)},
+      {waits_only("n1", 0.048, 0.45, 2), waits_only("n2", 0.048, 0.45, 4),
+       waits_only("n3", 0.048, 0.45, 6), waits_only("n4", 0.048, 0.45, 8),
+       waits_only("n5", 0.048, 0.45, 10), waits_only("n6", 0.048, 0.45, 12),
+       waits_only("n7", 0.048, 0.45, 14)},
+      {});
+  EXPECT_EQ(find(runs, "tcp_echo/loop/workers:1", "efficiency").verdict, verdict::slower);
+}
+
 TEST(compare_reports, twenty_percent_slowdown_is_slower) {
   const comparison result =
       compare_reports({synthetic("b", 1.0, 9, 1)}, {synthetic("n", 1.2, 9, 2)}, {});

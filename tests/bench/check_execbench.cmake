@@ -7,6 +7,8 @@
 # MODE json:        --benchmark_out in JSON; it parses, has every key in CONTEXT_KEYS in its
 #                   context, at least one benchmark, no errored one, and every counter in
 #                   COUNTERS on each; with ROWS, every name in it (|-separated) is a benchmark.
+# MODE calibration_cache: two runs with ARGS and an empty EXECBENCH_CACHE_DIR: the first
+#                   measures and caches the calibration, the second takes it from the cache.
 # MODE compare:     two runs with ARGS, then COMPARE (Google Benchmark's compare.py, run with
 #                   PYTHON) `benchmarks A.json B.json`: it must read both and exit 0.
 cmake_minimum_required(VERSION 3.25)
@@ -131,6 +133,35 @@ elseif(MODE STREQUAL "compare")
       fail("compare.py did not compare '${row}':\n${out}")
     endif()
   endforeach()
+
+elseif(MODE STREQUAL "calibration_cache")
+  # Two quick runs with an empty cache directory: the first measures the calibration and caches
+  # it, the second takes the cache, and both do the same work (the same speeds in the context).
+  set(cache "${WORK_DIR}/calibration_cache")
+  file(REMOVE_RECURSE "${cache}")
+  foreach(run first second)
+    set(report_${run} "${WORK_DIR}/check_execbench_cache_${run}.json")
+    execute_process(COMMAND ${CMAKE_COMMAND} -E env EXECBENCH_CACHE_DIR=${cache}
+                            ${EXECBENCH} ${args} --benchmark_out=${report_${run}}
+                            --benchmark_out_format=json
+                    RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 300)
+    if(NOT status EQUAL 0)
+      fail("${run} run: exit status ${status}; stderr: ${err}")
+    endif()
+    file(READ "${report_${run}}" json)
+    string(REGEX REPLACE ": (-?Infinity|-?NaN)" ": null" json "${json}")
+    string(JSON source_${run} GET "${json}" context calibration_source)
+    string(JSON spin_${run} GET "${json}" context calibration_ns_per_iteration_spin)
+  endforeach()
+  if(NOT source_first MATCHES "^measured \\(cached in ${cache}/calibration-")
+    fail("first run: calibration_source '${source_first}', expected measured and cached")
+  endif()
+  if(NOT source_second MATCHES "^cache ${cache}/calibration-")
+    fail("second run: calibration_source '${source_second}', expected the cache")
+  endif()
+  if(NOT spin_first STREQUAL spin_second)
+    fail("the runs did different work: spin at ${spin_first} and ${spin_second} ns per iteration")
+  endif()
 
 else()
   fail("unknown MODE")

@@ -75,6 +75,9 @@ firsts = [next(a for a in r if a.startswith("--benchmark_out=")) for r in log_li
 check(result.returncode == 0 and len(firsts) == 8, "order: eight rounds")
 check(any("-base." in a for a in firsts[1:]) and any("-new." in a for a in firsts[1:]),
       f"order: BASE first in some rounds, NEW first in others ({firsts})")
+# Counterbalanced: rounds 2-3, 4-5, 6-7 each have one BASE first and one NEW first.
+check(all(("-base." in firsts[i]) != ("-base." in firsts[i + 1]) for i in (1, 3, 5)),
+      f"order: each pair of rounds after the first has one BASE first and one NEW first ({firsts})")
 
 # A binary without --calibration: warned about, run without it; the other still gets it.
 out = os.path.join(work, "nocal")

@@ -26,7 +26,7 @@ document = json.loads(result.stdout) if result.returncode == 0 else {"workloads"
 check(document.get("quick") is False and document.get("file") == "summary_ranges.json",
       "JSON: file and quick at the top")
 workloads = {w["workload"]: w for w in document["workloads"]}
-check(list(workloads) == ["tie_work", "single_work", "open_work"], f"three workloads ({list(workloads)})")
+check(list(workloads) == ["open_work", "single_work", "tie_work"], f"three workloads, by name ({list(workloads)})")
 for name, w in workloads.items():
     check(all(k in w for k in ("workload", "rank_by", "best", "rows")), f"{name}: workload keys")
     for row in w["rows"]:

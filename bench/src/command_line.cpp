@@ -142,7 +142,7 @@ execbench's own flags:
   --runtimes=a,b       only these runtimes' rows (default: all), out of:
                        @RUNTIMES@
   --workers=LIST       worker counts to run, comma-separated, e.g. --workers=1,2,4.
-                       Workload rows: by default 1,2,8,64 for the pools (loop_offload:
+                       Workload rows: by default 1,2,64 for the pools (loop_offload:
                        its pool's size; the loop thread is not counted), 1 for `loop` (one
                        thread: its rows exist only for workers:1), minus the rows estimated to
                        take over 2 s per run (below); an explicit --workers runs exactly the

@@ -235,15 +235,21 @@ gate_rule gate_rule_for(row_kind kind, const std::string& metric, const compare_
   return {false, ""};
 }
 
+// A comparison row of one benchmark × metric, its direction known, nothing computed yet.
+metric_comparison new_row(const std::string& benchmark, const std::string& metric) {
+  metric_comparison row;
+  row.benchmark = benchmark;
+  row.metric = metric;
+  row.direction = metric_direction(metric);
+  return row;
+}
+
 // The statistics of one benchmark × metric; the verdict comes later, once Holm has ranked it.
 metric_comparison unpaired_statistics(const std::string& benchmark, const std::string& metric,
                                       const std::vector<double>& base,
                                       const std::vector<double>& next,
                                       const compare_options& options) {
-  metric_comparison row;
-  row.benchmark = benchmark;
-  row.metric = metric;
-  row.direction = metric_direction(metric);
+  metric_comparison row = new_row(benchmark, metric);
   row.base_count = base.size();
   row.new_count = next.size();
   row.base_median = median(base);
@@ -270,10 +276,7 @@ metric_comparison paired_statistics(const std::string& benchmark, const std::str
                                     const std::vector<double>& base,
                                     const std::vector<double>& next,
                                     const compare_options& options) {
-  metric_comparison row;
-  row.benchmark = benchmark;
-  row.metric = metric;
-  row.direction = metric_direction(metric);
+  metric_comparison row = new_row(benchmark, metric);
   row.ci_low = row.ci_high = row.p_value = row.p_holm = row.change = nan;
   std::vector<double> ratios, base_used, new_used;
   for (std::size_t i = 0; i < base.size() && i < next.size(); ++i) {

@@ -53,9 +53,7 @@ struct workload_row {
 };
 
 // The default worker counts of runtime R for workload w whose estimated iteration exceeds
-// row_budget_s, with that estimate: they are left out unless --workers names them. So that
-// every preset still runs on every runtime, a pairing whose every count is over budget keeps
-// its fastest one if that is within twice the budget.
+// row_budget_s, with that estimate: they are left out unless --workers names them.
 template <rt::runtime R>
 std::vector<std::pair<std::size_t, double>> over_budget_workers(
     const planned_workload& w,
@@ -67,11 +65,6 @@ std::vector<std::pair<std::size_t, double>> over_budget_workers(
   for (const auto n : defaults) {
     const double s = estimate_iteration_s(w, thread_model_of<R>(), n, R::name, cores);
     if (s > row_budget_s) over.emplace_back(n, s);
-  }
-  if (!over.empty() && over.size() == defaults.size()) {
-    const auto fastest = std::min_element(
-        over.begin(), over.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
-    if (fastest->second <= 2 * row_budget_s) over.erase(fastest);
   }
   return over;
 }

@@ -60,9 +60,9 @@ inline constexpr double row_budget_s = 2.0;
 inline constexpr double warm_up_max_s = 0.1;
 
 // Default worker counts of the workload rows of a pool runtime; `loop` runs at 1 only. One, the
-// cores of a small machine, some over them, and many for I/O-bound work: a default run is for
-// comparing runtimes; `--tune` (or --workers) sweeps the counts between.
-inline const std::vector<std::size_t> default_workload_workers = {1, 2, 8, 64};
+// cores of a small machine, and many for I/O-bound work: a default run is for comparing
+// runtimes; `--tune` (or --workers) sweeps the counts between.
+inline const std::vector<std::size_t> default_workload_workers = {1, 2, 64};
 // --tune's sweep: I/O-bound work needs far more workers than there are cores.
 inline const std::vector<std::size_t> tune_workload_workers = {1,  2,  3,  4,  6,  8,   12,  16,
                                                                24, 32, 48, 64, 96, 128, 192, 256};

@@ -1,7 +1,11 @@
 #include "execbench/bench/command_line.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -31,6 +35,90 @@ std::optional<std::string_view> flag_value(std::string_view arg, std::string_vie
   return rest.substr(1);
 }
 
+// Google Benchmark's flags whose values it takes without complaint or dies on (a repetition
+// count of -1 aborts; "maybe" is a true boolean; an unknown --benchmark_format ends the run
+// after the calibration): checked here, so that a wrong value is one line and status 2.
+enum class value_kind { count, positive_seconds, seconds, boolean, color, format, time_unit };
+
+struct benchmark_flag {
+  std::string_view name;
+  value_kind kind;
+};
+
+constexpr benchmark_flag checked_benchmark_flags[] = {
+    {"benchmark_repetitions", value_kind::count},
+    {"benchmark_min_time", value_kind::positive_seconds},
+    {"benchmark_min_warmup_time", value_kind::seconds},
+    {"benchmark_list_tests", value_kind::boolean},
+    {"benchmark_enable_random_interleaving", value_kind::boolean},
+    {"benchmark_report_aggregates_only", value_kind::boolean},
+    {"benchmark_display_aggregates_only", value_kind::boolean},
+    {"benchmark_counters_tabular", value_kind::boolean},
+    {"benchmark_color", value_kind::color},
+    {"benchmark_format", value_kind::format},
+    {"benchmark_time_unit", value_kind::time_unit},
+};
+
+bool one_of(std::string_view value, std::initializer_list<std::string_view> allowed) {
+  std::string lower(value);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return std::find(allowed.begin(), allowed.end(), lower) != allowed.end();
+}
+
+// Throws usage_error when `arg` is one of checked_benchmark_flags with a value it cannot take.
+void check_benchmark_flag(std::string_view arg) {
+  for (const auto& flag : checked_benchmark_flags) {
+    const std::string prefix = "--" + std::string(flag.name);
+    if (!arg.starts_with(prefix)) continue;
+    const auto rest = arg.substr(prefix.size());
+    if (!rest.empty() && rest.front() != '=') continue;  // a longer flag's name
+    if (rest.empty() && flag.kind == value_kind::boolean) return;  // --flag alone is true
+    const auto value = rest.empty() ? std::string_view() : rest.substr(1);
+    const auto bad = [&](std::string_view expected) {
+      throw usage_error(std::string(arg) + ": expected " + std::string(expected));
+    };
+    switch (flag.kind) {
+      case value_kind::count: {
+        int n = 0;
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+        if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || n < 1) {
+          bad("a whole number of at least 1");
+        }
+        return;
+      }
+      case value_kind::positive_seconds:
+      case value_kind::seconds: {
+        char* end = nullptr;
+        const std::string text(value);
+        const double s = std::strtod(text.c_str(), &end);
+        const bool positive = flag.kind == value_kind::positive_seconds;
+        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(s) ||
+            (positive ? s <= 0 : s < 0)) {
+          bad(positive ? "seconds, a number above 0" : "seconds, a number of at least 0");
+        }
+        return;
+      }
+      case value_kind::boolean:
+        if (!one_of(value, {"true", "false", "yes", "no", "on", "off", "1", "0"})) {
+          bad("true or false");
+        }
+        return;
+      case value_kind::color:
+        if (!one_of(value, {"auto", "true", "false", "yes", "no", "on", "off", "1", "0"})) {
+          bad("auto, true or false");
+        }
+        return;
+      case value_kind::format:
+        if (!one_of(value, {"console", "json", "csv"})) bad("console, json or csv");
+        return;
+      case value_kind::time_unit:
+        if (!one_of(value, {"ns", "us", "ms", "s"})) bad("ns, us, ms or s");
+        return;
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::size_t> parse_worker_list(std::string_view text) {
@@ -58,6 +146,23 @@ options take_options(int& argc, char** argv) {
   int kept = argc > 0 ? 1 : 0;  // argv[0] stays
   for (int i = kept; i < argc; ++i) {
     const std::string_view arg = argv[i];
+    if (const auto o = flag_value(arg, "benchmark_out")) {
+      opts.out = std::string(*o);
+      continue;
+    }
+    if (const auto f = flag_value(arg, "benchmark_out_format")) {
+      if (*f != "json" && *f != "console" && *f != "csv") {
+        throw usage_error("--benchmark_out_format=" + std::string(*f) +
+                          ": not a format (json, console or csv)");
+      }
+      opts.out_format = std::string(*f);
+      continue;
+    }
+    if (const auto r = flag_value(arg, "resume")) {
+      opts.resume = std::string(*r);
+      continue;
+    }
+    opts.arguments.emplace_back(arg);
     if (const auto v = flag_value(arg, "runtimes")) {
       opts.runtimes.clear();
       for (const auto name : split_commas(*v)) {
@@ -77,6 +182,7 @@ options take_options(int& argc, char** argv) {
     } else if (const auto c = flag_value(arg, "calibration")) {
       opts.calibration = std::string(*c);
     } else {
+      check_benchmark_flag(arg);
       const auto gives = [&](std::string_view flag) {
         return arg.starts_with(flag) && (arg.size() == flag.size() || arg[flag.size()] == '=');
       };

@@ -1,5 +1,7 @@
 #include "execbench/bench/watchdog.hpp"
 
+#include "execbench/bench/run_output.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -68,6 +70,8 @@ void iteration_watchdog::watch() {
                    static_cast<long long>(
                        std::chrono::duration_cast<std::chrono::seconds>(limit + grace).count()));
       std::fflush(stderr);
+      // The rows that finished are kept: the report is written before the process ends.
+      write_report_before_exit("watchdog: " + row_ + " did not stop when cancelled");
       std::_Exit(3);
     }
   }

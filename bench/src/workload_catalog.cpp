@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -51,8 +52,16 @@ std::vector<planned_workload> load_workloads(const options& opts) {
     if (opts.workloads.empty()) {
       for (const auto& name : wl::preset_names()) specs.push_back(wl::load_preset(name));
     } else {
-      for (const auto& file : opts.workloads) specs.push_back(wl::load_workload(file));
+      for (const auto& file : opts.workloads) {
+        // A folder opens as a stream that reads nothing: say what it is.
+        if (std::filesystem::is_directory(file)) {
+          throw usage_error("--workload: " + file + ": is a folder, not a workload file");
+        }
+        specs.push_back(wl::load_workload(file));
+      }
     }
+  } catch (const usage_error&) {
+    throw;
   } catch (const wl::workload_error& e) {
     throw usage_error(std::string("--workload: ") + e.what());
   } catch (const std::exception& e) {  // e.g. the preset directory is missing

@@ -1,7 +1,5 @@
 # Runs the execbench binary the way a user would and checks what it did, for ctest:
 #   cmake -DEXECBENCH=<binary> -DMODE=<mode> -DARGS=a|b|c [...] -P check_execbench.cmake
-# MODE usage_error: exit status 2, exactly one line on stderr (matching ERROR_REGEX), nothing on
-#                   stdout.
 # MODE list:        --benchmark_list_tests; every name in ROWS (|-separated) is listed, and none
 #                   in ABSENT_ROWS.
 # MODE json:        --benchmark_out in JSON; it parses, has every key in CONTEXT_KEYS in its
@@ -19,24 +17,7 @@ function(fail message)
   message(FATAL_ERROR "check_execbench (${MODE}): ${message}")
 endfunction()
 
-if(MODE STREQUAL "usage_error")
-  execute_process(COMMAND ${EXECBENCH} ${args} RESULT_VARIABLE status OUTPUT_VARIABLE out
-                  ERROR_VARIABLE err TIMEOUT 60)
-  if(NOT status EQUAL 2)
-    fail("exit status ${status}, expected 2; stderr: ${err}")
-  endif()
-  if(NOT out STREQUAL "")
-    fail("expected nothing on stdout, got: ${out}")
-  endif()
-  string(REGEX REPLACE "\n$" "" err_body "${err}")
-  if(err_body STREQUAL "" OR err_body MATCHES "\n" OR NOT err MATCHES "\n$")
-    fail("expected exactly one line on stderr, got: '${err}'")
-  endif()
-  if(DEFINED ERROR_REGEX AND NOT err MATCHES "${ERROR_REGEX}")
-    fail("stderr '${err_body}' does not match '${ERROR_REGEX}'")
-  endif()
-
-elseif(MODE STREQUAL "list")
+if(MODE STREQUAL "list")
   execute_process(COMMAND ${EXECBENCH} ${args} --benchmark_list_tests=true
                   RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 60)
   if(NOT status EQUAL 0)

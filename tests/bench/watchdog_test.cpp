@@ -2,9 +2,16 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <thread>
 
+#include <benchmark/benchmark.h>
 #include <gtest/gtest.h>
+
+#include "execbench/bench/run_output.hpp"
 
 namespace execbench::bench {
 namespace {
@@ -64,6 +71,39 @@ TEST_F(short_stall_limit, ends_the_process_when_cancelling_does_not_help) {
         std::this_thread::sleep_for(10s);
       },
       ::testing::ExitedWithCode(3), "primitive/stuck/toy/workers:1 made no progress");
+}
+
+TEST_F(short_stall_limit, writes_the_finished_rows_before_it_ends_the_process) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  // The death test's child runs this body again: the path must not depend on the process.
+  const auto path = std::filesystem::path(::testing::TempDir()) / "watchdog_last_resort.json";
+  std::filesystem::remove(path);
+  EXPECT_EXIT(
+      {
+        report_keeper keeper(path.string(), "json", nullptr);
+        benchmark::BenchmarkReporter::Context context;
+        context.name_field_width = 40;  // left unset by Context's constructor
+        keeper.ReportContext(context);
+        benchmark::BenchmarkReporter::Run finished;
+        finished.run_name.function_name = "primitive/finished/toy/workers:1";
+        finished.iterations = 1;
+        finished.repetitions = 1;
+        keeper.ReportRuns({finished});
+        iteration_watchdog watchdog("primitive/stuck/toy/workers:1");
+        watchdog.on_stall([] {});  // the iteration stays stuck
+        std::this_thread::sleep_for(10s);
+      },
+      ::testing::ExitedWithCode(3), "primitive/stuck/toy/workers:1 made no progress");
+  std::ifstream file(path);
+  ASSERT_TRUE(file) << "no report at " << path;
+  std::stringstream text;
+  text << file.rdbuf();
+  EXPECT_NE(text.str().find("\"primitive/finished/toy/workers:1\""), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("\"interrupted\": true"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("watchdog: primitive/stuck/toy/workers:1 did not stop"),
+            std::string::npos)
+      << text.str();
+  std::filesystem::remove(path);
 }
 
 }  // namespace

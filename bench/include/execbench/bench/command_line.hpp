@@ -26,6 +26,14 @@ struct options {
   bool quick = false;                  // --quick: a smoke run, one sample per row
   bool recalibrate = false;            // --recalibrate: measure the kernels anew, refresh the cache
   std::string calibration;             // --calibration=FILE: the kernels' speeds of a report
+  // The report file: execbench writes it itself (run_output.hpp), so these two are taken out of
+  // argv rather than left to Google Benchmark.
+  std::string out;                     // --benchmark_out=FILE
+  std::string out_format = "json";     // --benchmark_out_format=json|console|csv
+  std::string resume;                  // --resume=REPORT: run only the rows REPORT lacks
+  // Every argument as given but the three above: the report's context keeps them, so that
+  // --resume can run the same selection again.
+  std::vector<std::string> arguments;
   // Measurement flags given to Google Benchmark itself (left in argv): execbench's own
   // per-row defaults (measurement.hpp) step back for each one given.
   bool gives_repetitions = false;   // --benchmark_repetitions

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <optional>
 #include <regex>
+#include <set>
 #include <utility>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include <benchmark/benchmark.h>
 
 #include "execbench/bench/command_line.hpp"
+#include "execbench/bench/run_output.hpp"
 
 namespace execbench::bench {
 
@@ -80,6 +82,17 @@ inline int repetitions_of(const options& opts) {
   return opts.gives_repetitions ? opts.repetitions_given : rule_for(opts).repetitions;
 }
 
+// Ends a repetition whose timed loop has not started, with `message` as its error. Google
+// Benchmark requires every repetition of a row to report the same iteration count (it aborts
+// the whole process otherwise, when it computes the row's mean), and a repetition that errs
+// before its loop reports none: so the loop runs, empty, before the error is set. The first
+// repetition of a row ends at once either way (an error stops its sizing trials).
+inline void skip_unstarted(benchmark::State& state, const char* message) {
+  for (auto _ : state) {
+  }
+  state.SkipWithError(message);
+}
+
 // Counts the rows' calls as they run and prints, at most every 15 s, how far the run is and
 // about how long is left (stderr; stdout may carry the report). A call is one repetition, or
 // one of the trials in which Google Benchmark sizes a row's first repetition (counted as one
@@ -94,8 +107,12 @@ class run_progress {
   void add_row(std::string name, int repetitions) {
     rows_.emplace_back(std::move(name), repetitions);
   }
-  // The rows --benchmark_filter selects, matched as Google Benchmark matches them (a search; a
-  // leading '-' negates); returns how many.
+  // Rows not to run (--resume: the ones its report has), by full name.
+  void skip(std::set<std::string> names) { skipped_ = std::move(names); }
+
+  // The rows --benchmark_filter selects and this run does not skip, matched as Google Benchmark
+  // matches them (a search; a leading '-' negates); returns how many. Throws usage_error for a
+  // filter that is not a regular expression.
   std::size_t select(std::string filter) {
     expected_ = 0;
     std::size_t selected = 0;
@@ -105,18 +122,35 @@ class run_progress {
     std::optional<std::regex> re;
     try {
       if (!all) re.emplace(filter, std::regex::extended);
-    } catch (const std::regex_error&) {
-      return 0;  // Google Benchmark reports the bad filter itself
+    } catch (const std::regex_error& e) {
+      throw usage_error("--benchmark_filter=" + std::string(negate ? "-" : "") + filter +
+                        ": not a regular expression (" + e.what() + ")");
     }
     for (const auto& [name, repetitions] : rows_) {
       if (!all && std::regex_search(name, *re) == negate) continue;
+      if (skipped_.count(name) != 0) continue;
       ++selected;
       expected_ += static_cast<std::size_t>(repetitions) + 1;
     }
     return selected;
   }
 
-  void call_started() {
+  // The start of a call of row `name`'s body (without Google Benchmark's suffix). False, with
+  // the call skipped (not_run_message), when the run is stopping or the row is not to run.
+  bool call_started(benchmark::State& state, const std::string& name) {
+    if (stop_requested() || (!skipped_.empty() && skipped_.count(name + row_suffix) != 0)) {
+      skip_unstarted(state, not_run_message);
+      return false;
+    }
+    count_call();
+    return true;
+  }
+
+  // Google Benchmark's suffix to every row's name (UseRealTime, MeasureProcessCPUTime).
+  static constexpr const char* row_suffix = "/process_time/real_time";
+
+ private:
+  void count_call() {
     const auto now = std::chrono::steady_clock::now();
     if (calls_ == 0) start_ = last_ = now;
     ++calls_;
@@ -131,8 +165,8 @@ class run_progress {
     std::fflush(stderr);
   }
 
- private:
   std::vector<std::pair<std::string, int>> rows_;
+  std::set<std::string> skipped_;
   std::size_t expected_ = 0;
   std::size_t calls_ = 0;
   std::chrono::steady_clock::time_point start_{}, last_{};

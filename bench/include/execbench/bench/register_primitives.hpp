@@ -145,7 +145,7 @@ template <rt::runtime R>
 void register_primitive_row(primitive p, std::size_t workers, const options& opts) {
   row_info row{primitive_row_name<R>(p, workers), workers};
   auto* b = benchmark::RegisterBenchmark(row.name.c_str(), [p, row](benchmark::State& state) {
-    run_progress::get().call_started();
+    if (!run_progress::get().call_started(state, row.name)) return;
     const double probe = workloads::kernels::probe_spin_ns_per_iteration();
     run_primitive<R>(p, state, row);
     state.counters["workers"] = static_cast<double>(row.workers);

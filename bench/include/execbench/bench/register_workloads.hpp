@@ -239,7 +239,7 @@ void register_workload_row(std::shared_ptr<const planned_workload> w, std::size_
   workload_row row{w->name + "/" + std::string(R::name) + "/workers:" + std::to_string(workers),
                    workers, std::move(w)};
   auto* b = benchmark::RegisterBenchmark(row.name.c_str(), [row](benchmark::State& state) {
-    run_progress::get().call_started();
+    if (!run_progress::get().call_started(state, row.name)) return;
     const double probe = workloads::kernels::probe_spin_ns_per_iteration();
     run_workload<R>(state, row);
     state.counters[speed_probe_counter] = probe;

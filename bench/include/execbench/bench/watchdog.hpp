@@ -24,8 +24,9 @@ void set_stall_limit(std::chrono::nanoseconds limit) noexcept;
 //   1. it calls on_stall once (the primitives cancel every task of the runtime, so that the
 //      iteration ends and the row reports the stall with SkipWithError);
 //   2. if the row has still not moved on after a further grace period (a thread blocked where
-//      cancellation cannot reach), it prints one line naming the row and ends the process with
-//      status 3: a report cut short beats a suite that never ends.
+//      cancellation cannot reach), it prints one line naming the row, writes the report of the
+//      rows that finished (run_output.hpp) and ends the process with status 3: a report of the
+//      finished rows beats a suite that never ends.
 class iteration_watchdog {
  public:
   explicit iteration_watchdog(std::string row);

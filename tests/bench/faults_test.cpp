@@ -326,23 +326,28 @@ TEST_F(faults, a_server_closing_connections_mid_request_errors_the_row) {
 
 // No thread can be started past the first 10 (the hook rt::testing::refuse_thread_starts_after
 // refuses them as RLIMIT_NPROC does, with EAGAIN): thread_per_task at 64 workers fails its run,
-// the pools fail their start-up, each row errored with the reason and nothing crashing (no
+// the pools fail their start-up (tbb, whose workers TBB starts itself, when it checks that 64
+// threads can be started), each row errored with the reason and nothing crashing (no
 // std::terminate from an unjoined thread or an exception escaping one); once threads can be
 // started again, the same rows measure.
 TEST_F(faults, a_refused_thread_start_errors_the_row) {
   rt::testing::refuse_thread_starts_after(10);
-  const std::string pools = "^threads/(thread_per_task|thread_pool|asio|loop_offload)/workers:64/";
+  const std::string pools =
+      "^threads/(thread_per_task|thread_pool|asio|loop_offload|tbb)/workers:64/";
   const auto runs = run(pools);
   rt::testing::allow_thread_starts();
-  ASSERT_EQ(runs.size(), 4U);
+  ASSERT_EQ(runs.size(), 5U);
   expect_errored(runs, "threads/thread_per_task/workers:64",
                  "thread_per_task: cannot start a thread: Resource temporarily unavailable");
   for (const char* r : {"thread_pool", "asio", "loop_offload"}) {
     expect_errored(runs, std::string("threads/") + r + "/workers:64",
                    "starting the runtime: Resource temporarily unavailable");
   }
+  expect_errored(runs, "threads/tbb/workers:64",
+                 "starting the runtime: tbb: cannot start 64 threads: Resource temporarily "
+                 "unavailable");
   const auto again = run(pools);
-  ASSERT_EQ(again.size(), 4U);
+  ASSERT_EQ(again.size(), 5U);
   for (const auto& [name, r] : again) expect_measured(again, name);
   expect_nothing_left_behind();
 }

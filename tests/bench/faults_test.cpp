@@ -11,13 +11,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -74,8 +74,8 @@ constexpr std::string_view hangs = R"({"name": "hangs", "graph": {"shape": "inde
 constexpr std::string_view threads = R"({"name": "threads", "graph": {"shape": "independent",
   "tasks": 128}, "task": [{"io": "timer", "latency_us": 20000}]})";
 
-const std::vector<std::string> all_runtimes = {"loop",           "loop_offload", "asio",
-                                               "thread_per_task", "thread_pool",  "tbb"};
+const std::vector<std::string> all_runtimes = {
+    "loop", "loop_offload", "asio", "thread_per_task", "thread_pool", "tbb"};
 
 // The row of workload w on runtime r: loop at 1 worker, the pools at `workers`.
 std::string row(const std::string& w, const std::string& r, int workers = 2) {
@@ -139,14 +139,18 @@ void expect_measured(const runs_by_name& runs, const std::string& name) {
   EXPECT_EQ(it->second.counters.count("efficiency"), 1U) << name;
 }
 
-void expect_errored(const runs_by_name& runs, const std::string& name, const std::string& reason) {
+// The row errored, its message starting with its name and containing one of `reasons`.
+void expect_errored(const runs_by_name& runs, const std::string& name,
+                    const std::vector<std::string>& reasons) {
   const auto it = runs.find(name);
   ASSERT_NE(it, runs.end()) << name << " did not run";
   EXPECT_TRUE(it->second.error_occurred) << name;
   const std::string& message = it->second.error_message;
   EXPECT_EQ(message.rfind(name + ": ", 0), 0U) << "does not name the row: " << message;
-  EXPECT_TRUE(std::regex_search(message, std::regex(reason)))
-      << name << ": '" << message << "' does not match '" << reason << "'";
+  const bool found = std::any_of(reasons.begin(), reasons.end(), [&](const std::string& r) {
+    return message.find(r) != std::string::npos;
+  });
+  EXPECT_TRUE(found) << name << ": '" << message << "' gives none of the expected reasons";
 }
 
 // A directory of its own as the system's temporary directory (TMPDIR), where the rows' disk
@@ -215,9 +219,9 @@ class faults : public ::testing::Test {
       opts.workers = {1, 2};
       // Registration order is run order: "before" rows run before the faulty ones of a filter,
       // "after" rows after them.
-      register_workloads<rt::all_runtimes>(
-          {named("before", quick), planned(disk), planned(tcp), planned(hangs), named("after", quick)},
-          opts);
+      register_workloads<rt::all_runtimes>({named("before", quick), planned(disk), planned(tcp),
+                                            planned(hangs), named("after", quick)},
+                                           opts);
       opts.workers = {1, 64};
       register_workloads<rt::all_runtimes>({planned(threads)}, opts);
       register_workloads<rt::all_runtimes>({plan_workload(wl::load_preset("tcp_echo"))}, opts);
@@ -259,7 +263,7 @@ TEST_F(faults, a_task_that_throws_errors_its_row_and_the_suite_goes_on) {
       const auto runs = run(rows_of("before|disk|after", r));
       ASSERT_EQ(runs.size(), 3U) << r;
       expect_measured(runs, row("before", r));
-      expect_errored(runs, row("disk", r), "disk read: file shorter than expected");
+      expect_errored(runs, row("disk", r), {"disk read: file shorter than expected"});
       expect_measured(runs, row("after", r));
     }
     EXPECT_EQ(truncate.changed(), static_cast<int>(all_runtimes.size()));
@@ -294,7 +298,7 @@ TEST_F(faults, a_hung_task_is_cancelled_by_the_watchdog_and_leaves_nothing_behin
     const auto runs = run(rows_of("before|hangs|after", r));
     ASSERT_EQ(runs.size(), 3U) << r;
     expect_measured(runs, row("before", r));
-    expect_errored(runs, row("hangs", r), "made no progress for [0-9]+ s; its tasks were cancelled");
+    expect_errored(runs, row("hangs", r), {"s; its tasks were cancelled"});
     expect_measured(runs, row("after", r));
   }
   expect_nothing_left_behind();
@@ -312,9 +316,10 @@ TEST_F(faults, a_server_closing_connections_mid_request_errors_the_row) {
   wl::testing::drop_connections_mid_request(wl::testing::never);
   ASSERT_EQ(runs.size(), all_runtimes.size());
   for (const auto& r : all_runtimes) {
-    expect_errored(runs, row("tcp", r),
-                   "tcp: ((send|recv): (Connection reset by peer|Broken pipe)|the server closed "
-                   "the connection mid-response)");
+    expect_errored(
+        runs, row("tcp", r),
+        {"tcp: recv: Connection reset by peer", "tcp: send: Connection reset by peer",
+         "tcp: send: Broken pipe", "tcp: the server closed the connection mid-response"});
   }
   // Not hung: each row ends at its first dropped request, not at its stall limit (20 s).
   EXPECT_LT(took, 30s);
@@ -338,14 +343,14 @@ TEST_F(faults, a_refused_thread_start_errors_the_row) {
   rt::testing::allow_thread_starts();
   ASSERT_EQ(runs.size(), 5U);
   expect_errored(runs, "threads/thread_per_task/workers:64",
-                 "thread_per_task: cannot start a thread: Resource temporarily unavailable");
+                 {"thread_per_task: cannot start a thread: Resource temporarily unavailable"});
   for (const char* r : {"thread_pool", "asio", "loop_offload"}) {
     expect_errored(runs, std::string("threads/") + r + "/workers:64",
-                   "starting the runtime: Resource temporarily unavailable");
+                   {"starting the runtime: Resource temporarily unavailable"});
   }
   expect_errored(runs, "threads/tbb/workers:64",
-                 "starting the runtime: tbb: cannot start 64 threads: Resource temporarily "
-                 "unavailable");
+                 {"starting the runtime: tbb: cannot start 64 threads: Resource temporarily "
+                  "unavailable"});
   const auto again = run(pools);
   ASSERT_EQ(again.size(), 5U);
   for (const auto& [name, r] : again) expect_measured(again, name);
@@ -369,7 +374,7 @@ TEST_F(faults, descriptors_exhausted_error_the_row_and_leak_nothing) {
     const auto runs = run(rows_of("tcp_echo", r, 64));
     ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
     ASSERT_EQ(runs.size(), 1U) << r;
-    expect_errored(runs, row("tcp_echo", r, 64), "Too many open files");
+    expect_errored(runs, row("tcp_echo", r, 64), {"Too many open files"});
     EXPECT_EQ(open_fd_count(), baseline_fds_) << r << " left descriptors open";
   }
   expect_measured(run(rows_of("tcp_echo", "loop")), "tcp_echo/loop/workers:1");

@@ -96,8 +96,7 @@ tbb_runtime::tbb_runtime(std::size_t workers)
   try {
     check_threads_can_start(workers_);
   } catch (const std::system_error& e) {
-    throw std::system_error(e.code(),
-                            "tbb: cannot start " + std::to_string(workers_) + " threads");
+    throw std::system_error(e.code(), "tbb: cannot start " + std::to_string(workers_) + " threads");
   }
   arena_.initialize();
   // TBB starts its workers lazily: make it start them now, not in the first timed run, by

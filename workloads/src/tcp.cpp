@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <queue>
 #include <system_error>
 #include <unordered_map>
@@ -37,12 +38,17 @@ const char* zero_chunk() {
   return chunk.data();
 }
 
+// Once per process, at its first server: a limit lowered afterwards (by the user, or by a test
+// of what happens at it) is left as it is.
 void raise_fd_limit() noexcept {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
+  static std::once_flag once;
+  std::call_once(once, [] {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+      lim.rlim_cur = lim.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &lim);
+    }
+  });
 }
 
 std::uint64_t now_ns() noexcept {
@@ -63,9 +69,28 @@ struct connection {
 
 constexpr std::uint64_t listen_id = 0, wake_id = 1, timer_id = 2, first_conn_id = 3;
 
+std::atomic<std::uint64_t> drop_after_requests{testing::never};
+
+// accept4's errors that say nothing about the server: the next call may succeed.
+bool passing_accept_error(int err) noexcept {
+  return err == EINTR || err == ECONNABORTED || err == EPROTO || err == EPERM;
+}
+
 }  // namespace
 
-loopback_server::loopback_server() {
+void testing::drop_connections_mid_request(std::uint64_t answered) noexcept {
+  drop_after_requests.store(answered, std::memory_order_relaxed);
+}
+
+void throw_if_server_failed(const loopback_server* server) {
+  if (server == nullptr) return;
+  if (const int err = server->accept_error(); err != 0)
+    throw std::system_error(err, std::generic_category(),
+                            "tcp: the loopback server cannot accept connections (accept)");
+}
+
+loopback_server::loopback_server()
+    : drop_after_requests_(drop_after_requests.load(std::memory_order_relaxed)) {
   raise_fd_limit();
   listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw_errno("loopback_server: socket");
@@ -86,11 +111,27 @@ loopback_server::loopback_server() {
   }
   port_ = ntohs(addr.sin_port);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) {
-    close(listen_fd_);
-    throw_errno("loopback_server: eventfd");
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  // A timerfd for the answer delays: epoll_wait's millisecond timeout would add up to 1 ms.
+  timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (wake_fd_ < 0 || epoll_fd_ < 0 || timer_fd_ < 0) {
+    const int err = errno;
+    close_fds();
+    errno = err;
+    throw_errno("loopback_server: eventfd/epoll/timerfd");
   }
-  thread_ = std::thread([this] { serve(); });
+  try {
+    thread_ = std::thread([this] { serve(); });
+  } catch (...) {
+    close_fds();
+    throw;
+  }
+}
+
+void loopback_server::close_fds() noexcept {
+  for (int* fd : {&listen_fd_, &wake_fd_, &epoll_fd_, &timer_fd_}) {
+    if (*fd >= 0) close(std::exchange(*fd, -1));
+  }
 }
 
 loopback_server::~loopback_server() {
@@ -103,8 +144,7 @@ void loopback_server::stop() {
     [[maybe_unused]] auto n = write(wake_fd_, &one, sizeof one);
     thread_.join();
   }
-  if (listen_fd_ >= 0) close(std::exchange(listen_fd_, -1));
-  if (wake_fd_ >= 0) close(std::exchange(wake_fd_, -1));
+  close_fds();
 }
 
 tcp_server_stats loopback_server::stats() const noexcept {
@@ -123,9 +163,8 @@ void loopback_server::reset_stats() noexcept {
 }
 
 void loopback_server::serve() {
-  const int ep = epoll_create1(EPOLL_CLOEXEC);
-  // A timerfd for the answer delays: epoll_wait's millisecond timeout would add up to 1 ms.
-  const int timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  const int ep = epoll_fd_;
+  const int timer = timer_fd_;
   auto add = [&](int fd, std::uint64_t id, std::uint32_t events) {
     epoll_event ev{};
     ev.events = events;
@@ -205,6 +244,10 @@ void loopback_server::serve() {
           drop(id);
           return;
         }
+        if (requests_.load(std::memory_order_relaxed) >= drop_after_requests_) {
+          drop(id);  // the fault injected by testing::drop_connections_mid_request
+          return;
+        }
         c.body_left = c.header.request_bytes - sizeof c.header;
         c.state = connection::phase::body;
       }
@@ -249,7 +292,17 @@ void loopback_server::serve() {
       } else if (id == listen_id) {
         for (;;) {
           const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-          if (fd < 0) break;
+          if (fd < 0) {
+            const int err = errno;
+            if (passing_accept_error(err)) continue;
+            if (err != EAGAIN && err != EWOULDBLOCK) {
+              // Stop listening (see the class comment); the descriptor is closed by stop().
+              accept_errno_.store(err, std::memory_order_release);
+              epoll_ctl(ep, EPOLL_CTL_DEL, listen_fd_, nullptr);
+              shutdown(listen_fd_, SHUT_RDWR);
+            }
+            break;
+          }
           int one = 1;
           setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
           connection c;
@@ -287,8 +340,6 @@ void loopback_server::serve() {
     }
   }
   for (auto& [cid, c] : conns) close(c.fd);
-  close(timer);
-  close(ep);
 }
 
 int tcp_connect(std::uint16_t port, tcp_exchange& ex) {

@@ -5,7 +5,10 @@
 #include <chrono>
 #include <exception>
 #include <new>
+#include <string>
+#include <system_error>
 #include <thread>
+#include <vector>
 
 namespace execbench::rt {
 
@@ -25,6 +28,25 @@ void tsan_handoff_point() noexcept {
 #else
 void tsan_handoff_point() noexcept {}
 #endif
+
+// Starts n threads that stay alive until all n have started, then ends and joins them; throws
+// std::system_error (from detail::start_thread, after its retries) when one cannot be started.
+void check_threads_can_start(std::size_t n) {
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  detail::start_threads(
+      threads, n,
+      [&go] {
+        while (!go.load(std::memory_order_acquire)) go.wait(false, std::memory_order_acquire);
+      },
+      [&go] {
+        go.store(true, std::memory_order_release);
+        go.notify_all();
+      });
+  go.store(true, std::memory_order_release);
+  go.notify_all();
+  for (auto& t : threads) t.join();
+}
 
 }  // namespace
 
@@ -66,6 +88,16 @@ tbb_runtime::tbb_runtime(std::size_t workers)
     : workers_(std::max<std::size_t>(workers, 1)),
       parallelism_(oneapi::tbb::global_control::max_allowed_parallelism, workers_ + 1),
       arena_(static_cast<int>(workers_), 0) {
+  // TBB starts its workers from its own threads, where a refused start (the process's or the
+  // user's thread limit) throws out of TBB's code and ends the process. So the runtime first
+  // checks that its workers can be alive at once, and fails its construction if they cannot
+  // ("tbb: cannot start N threads: Resource temporarily unavailable"): the row reports it.
+  // TBB may still be refused later, if the limit is reached meanwhile by other threads.
+  try {
+    check_threads_can_start(workers_);
+  } catch (const std::system_error& e) {
+    throw std::system_error(e.code(), "tbb: cannot start " + std::to_string(workers_) + " threads");
+  }
   arena_.initialize();
   // TBB starts its workers lazily: make it start them now, not in the first timed run, by
   // holding N tasks until all N run at once (or a generous while, if TBB gives fewer threads).

@@ -3,6 +3,7 @@
 // re-scheduling yield, and graceful shutdown over the registry of spawned tasks.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <coroutine>
 #include <cstdio>
@@ -26,6 +27,43 @@ namespace execbench::rt::detail {
   std::terminate();
 }
 
+}  // namespace execbench::rt::detail
+
+// Test-only fault injection: a hook that makes detail::start_thread refuse thread starts the
+// way the kernel does at RLIMIT_NPROC (EAGAIN), so that the tests of a refused thread start can
+// run as root (whom RLIMIT_NPROC does not bind) and under the sanitizers. It is read on every
+// start, in every build; production code never sets it.
+namespace execbench::rt::testing {
+
+inline constexpr long unlimited_thread_starts = -1;
+
+// How many more starts are allowed; unlimited_thread_starts: no limit (the default).
+inline std::atomic<long> thread_starts_left{unlimited_thread_starts};
+
+// After `starts` more thread starts through rt::detail::start_thread (every runtime's own
+// threads but TBB's), refuse the following ones with EAGAIN, until allow_thread_starts().
+inline void refuse_thread_starts_after(long starts) noexcept {
+  thread_starts_left.store(starts, std::memory_order_relaxed);
+}
+inline void allow_thread_starts() noexcept {
+  thread_starts_left.store(unlimited_thread_starts, std::memory_order_relaxed);
+}
+
+}  // namespace execbench::rt::testing
+
+namespace execbench::rt::detail {
+
+// Whether the test hook (rt::testing::refuse_thread_starts_after) refuses this start.
+inline bool thread_start_refused() noexcept {
+  auto& left = testing::thread_starts_left;
+  long n = left.load(std::memory_order_relaxed);
+  while (n != testing::unlimited_thread_starts) {
+    if (n == 0) return true;
+    if (left.compare_exchange_weak(n, n - 1, std::memory_order_relaxed)) return false;
+  }
+  return false;
+}
+
 // Start a thread running f (copied for each attempt). While the kernel answers EAGAIN (thread
 // or memory-map limits reached by the whole machine, which a busy shared machine does hit)
 // it retries for up to a second; then, or on any other error, it throws std::system_error.
@@ -33,6 +71,8 @@ template <class F>
 std::thread start_thread(const F& f) {
   for (int attempt = 0;; ++attempt) {
     try {
+      if (thread_start_refused())
+        throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
       return std::thread(f);
     } catch (const std::system_error& e) {
       if (e.code() != std::errc::resource_unavailable_try_again || attempt == 1000) throw;

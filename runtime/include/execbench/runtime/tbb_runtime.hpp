@@ -27,6 +27,7 @@ class tbb_runtime final : public blocking_runtime<tbb_runtime> {
 
   // An arena of `workers` slots (at least one), none reserved for outside threads, and TBB's
   // process-wide worker limit raised to match (TBB's default is one worker per core, minus one).
+  // Throws std::system_error when `workers` threads cannot be alive at once (see the .cpp).
   explicit tbb_runtime(std::size_t workers);
   // Cancels pending tasks, waits until no enqueued task is left (those that run now drop their
   // work unrun) and frees the frames of the tasks still pending. The last tbb_runtime in the

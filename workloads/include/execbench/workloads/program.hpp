@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -176,25 +177,32 @@ rt::task<step_outcome> blocking_step(R& r, const planned_step& s) {
   co_return step_outcome{};
 }
 
-// One request and its response on the task's connection (opened by its first tcp step).
+// One request and its response on the task's connection (opened by its first tcp step). A
+// socket error is restated with the server's reason when the server stopped accepting
+// connections (throw_if_server_failed): its client only sees the connection reset.
 template <rt::runtime R>
 rt::task<step_outcome> tcp_step(R& r, run_state& state, const planned_step& s,
                                 std::unique_ptr<tcp_connection>& conn) {
-  if (!conn) {
-    conn = std::make_unique<tcp_connection>();
-    conn->fd = tcp_connect(state.fixtures().tcp_port(), conn->ex);
+  try {
+    if (!conn) {
+      conn = std::make_unique<tcp_connection>();
+      conn->fd = tcp_connect(state.fixtures().tcp_port(), conn->ex);
+    }
+    tcp_exchange& ex = conn->ex;
+    tcp_begin(ex, s.size, s.size2, static_cast<std::uint32_t>(s.ns / 1000));
+    for (;;) {
+      const io_wait w = tcp_advance(conn->fd, ex);
+      if (w == io_wait::none) break;
+      if (w == io_wait::readable)
+        co_await r.readable(conn->fd);
+      else
+        co_await r.writable(conn->fd);
+    }
+  } catch (const std::system_error&) {
+    throw_if_server_failed(state.fixtures().server());
+    throw;
   }
-  tcp_exchange& ex = conn->ex;
-  tcp_begin(ex, s.size, s.size2, static_cast<std::uint32_t>(s.ns / 1000));
-  for (;;) {
-    const io_wait w = tcp_advance(conn->fd, ex);
-    if (w == io_wait::none) break;
-    if (w == io_wait::readable)
-      co_await r.readable(conn->fd);
-    else
-      co_await r.writable(conn->fd);
-  }
-  state.add_tcp(ex.sent, ex.received);
+  state.add_tcp(conn->ex.sent, conn->ex.received);
   co_return step_outcome{};
 }
 

@@ -84,6 +84,32 @@ T row_field(const nlohmann::json& row, const char* key, T fallback, const std::s
   return it->get<T>();
 }
 
+// How deep arrays and objects nest in JSON text, strings skipped. The JSON library copies and
+// compares values recursively, so a document nested far deeper than any report (Google
+// Benchmark's nest 3 levels) would overflow the stack: it is refused before parsing.
+std::size_t nesting_depth(std::string_view text) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+constexpr std::size_t deepest_nesting = 64;
+
 double nanoseconds_per(std::string_view unit) {
   if (unit == "ns") return 1;
   if (unit == "us") return 1e3;
@@ -137,6 +163,9 @@ std::string quote_non_finite_tokens(std::string_view text) {
 report parse_report(std::string_view text, const std::string& path) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
     throw input_error(path + ": empty file");
+  if (nesting_depth(text) > deepest_nesting)
+    throw input_error(path + ": not a Google Benchmark report (arrays or objects nested more than " +
+                      std::to_string(deepest_nesting) + " levels deep)");
   nlohmann::json document;
   const std::string quoted = quote_non_finite_tokens(text);
   try {
@@ -149,6 +178,8 @@ report parse_report(std::string_view text, const std::string& path) {
         e.byte >= end)
       throw input_error(path + ": truncated JSON (unexpected end of input)");
     throw input_error(path + ": not JSON (syntax error near byte " + std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::out_of_range&) {
+    throw input_error(path + ": not JSON (a number too large for a double)");
   }
   if (!document.is_object())
     throw input_error(path + ": not a Google Benchmark report (top level is not an object)");
@@ -192,11 +223,13 @@ report parse_report(std::string_view text, const std::string& path) {
         if (row.error_occurred) continue;  // errored rows may carry nothing useful
         throw input_error(where_named + ": \"" + key + "\" is missing or not a number");
       }
-      if (!std::isfinite(*value) && !row.error_occurred && !row.aggregate)
-        throw input_error(where_named + ": \"" + key + "\" is not finite");
-      // The coefficient of variation is a ratio, not a time: keep it unscaled.
-      (std::string_view(key) == "real_time" ? row.real_time_ns : row.cpu_time_ns) =
-          ratio ? *value : *value * unit;
+      // The coefficient of variation is a ratio, not a time: keep it unscaled. A time so large
+      // that it overflows in nanoseconds is as unusable as one that was not finite.
+      const double scaled = ratio ? *value : *value * unit;
+      if (!std::isfinite(scaled) && !row.error_occurred && !row.aggregate)
+        throw input_error(where_named + ": \"" + key + "\" is not finite" +
+                          (std::isfinite(*value) ? " in nanoseconds" : ""));
+      (std::string_view(key) == "real_time" ? row.real_time_ns : row.cpu_time_ns) = scaled;
     }
     for (const auto& [key, value] : item.items()) {
       if (is_row_bookkeeping(key)) continue;

@@ -51,6 +51,10 @@ BAD_CONTENTS = [
     ("time_unit_unknown.json", _rows({"time_unit": "fortnight"}), 'unknown time_unit "fortnight"'),
     ("real_time_missing.json", _rows({"real_time": None}), '"real_time" is missing or not a number'),
     ("real_time_string.json", _rows({"real_time": "fast"}), '"real_time" is missing or not a number'),
+    ("real_time_overflow.json", _rows({"real_time": 1e300, "time_unit": "s"}),
+     '"real_time" is not finite in nanoseconds'),
+    ("deep.json", '{"context": {"a": ' + "[" * 100000 + "]" * 100000 + '}, "benchmarks": ['
+     + json.dumps(ROW) + "]}", "nested more than 64 levels deep"),
     ("context_array.json", json.dumps({"context": [], "benchmarks": [ROW]}),
      '"context" is an array, not an object'),
     ("all_errored.json",

@@ -66,9 +66,12 @@ std::string one_line(std::string_view text) {
 
 // The JSON type of `value`, for messages.
 std::string type_name(const nlohmann::json& value) {
-  return value.is_number() ? "a number" : value.is_string() ? "a string"
-       : value.is_boolean() ? "a boolean" : value.is_null() ? "null"
-       : value.is_array() ? "an array" : "an object";
+  return value.is_number()    ? "a number"
+         : value.is_string()  ? "a string"
+         : value.is_boolean() ? "a boolean"
+         : value.is_null()    ? "null"
+         : value.is_array()   ? "an array"
+                              : "an object";
 }
 
 // The field `key` of a row when present, checked to be of type T (a string or a boolean);
@@ -164,7 +167,8 @@ report parse_report(std::string_view text, const std::string& path) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
     throw input_error(path + ": empty file");
   if (nesting_depth(text) > deepest_nesting)
-    throw input_error(path + ": not a Google Benchmark report (arrays or objects nested more than " +
+    throw input_error(path +
+                      ": not a Google Benchmark report (arrays or objects nested more than " +
                       std::to_string(deepest_nesting) + " levels deep)");
   nlohmann::json document;
   const std::string quoted = quote_non_finite_tokens(text);

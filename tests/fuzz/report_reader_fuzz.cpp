@@ -52,7 +52,9 @@ std::string write_report(const report& model) {
   return nlohmann::json{{"context", model.context}, {"benchmarks", rows}}.dump();
 }
 
-bool same_number(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+bool same_number(double a, double b) {
+  return a == b || (std::isnan(a) && std::isnan(b));
+}
 
 bool same_row(const benchmark_row& a, const benchmark_row& b) {
   if (a.name != b.name || a.run_name != b.run_name || a.aggregate != b.aggregate ||

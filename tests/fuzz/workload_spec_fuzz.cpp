@@ -93,7 +93,9 @@ json workload_document(const workload_spec& spec) {
     for (const step_spec& s : g.program) group["task"].push_back(step_document(s, spec));
     groups.push_back(std::move(group));
   }
-  return {{"name", spec.name}, {"description", spec.description}, {"seed", spec.seed},
+  return {{"name", spec.name},
+          {"description", spec.description},
+          {"seed", spec.seed},
           {"groups", groups}};
 }
 
@@ -107,12 +109,12 @@ json canonical(const workload_spec& spec) {
       program.push_back({static_cast<int>(s.kind), static_cast<int>(s.kernel), s.us,
                          static_cast<int>(s.latency.kind), s.latency.us, s.latency.min_us,
                          s.latency.max_us, s.latency.mean_us, s.latency.sigma, s.request_bytes,
-                         s.response_bytes, s.server_delay_us, s.bytes, s.file_bytes, s.lock_id,
-                         s.p, s.repeat});
+                         s.response_bytes, s.server_delay_us, s.bytes, s.file_bytes, s.lock_id, s.p,
+                         s.repeat});
     groups.push_back({g.name, static_cast<int>(g.graph.shape), g.graph.tasks, g.graph.depth,
                       g.graph.fanout, g.graph.width, g.graph.steps,
-                      static_cast<int>(g.release.mode), g.release.concurrency,
-                      g.release.rate_per_s, program});
+                      static_cast<int>(g.release.mode), g.release.concurrency, g.release.rate_per_s,
+                      program});
   }
   return {spec.name, spec.description, spec.seed, spec.locks, spec.source, groups};
 }

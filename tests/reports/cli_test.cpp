@@ -71,7 +71,8 @@ TEST(run_cli, pooling_syntaxes_agree) {
 // On a terminal, compare colours its console table unless NO_COLOR is set to a non-empty value
 // (https://no-color.org: an empty NO_COLOR does not count); --color always overrides it.
 TEST(run_cli, no_color_turns_terminal_colour_off) {
-  const std::vector<std::string> args = {"compare", data_dir + "/base.json", data_dir + "/new.json"};
+  const std::vector<std::string> args = {"compare", data_dir + "/base.json",
+                                         data_dir + "/new.json"};
   auto escapes_on_terminal = [&](const char* no_color, std::vector<std::string> extra = {}) {
     if (no_color)
       ::setenv("NO_COLOR", no_color, 1);

@@ -17,12 +17,15 @@ build/release/reports/execbench-report (then any build/*/reports/) under the rep
 execbench-report on PATH.
 
 Runs under /usr/bin/python3: Debian's python3-matplotlib and python3-numpy are installed for it.
-Bad input (missing file, not JSON, not a Google Benchmark report, no rows): one line on stderr
-naming the file and the problem, exit status 2, nothing written.
+Bad input (missing or unreadable file, a directory, empty, truncated or not JSON, not a Google
+Benchmark report or fields of the wrong type, no rows, every row errored: execbench-report's
+rules): one line on stderr naming the file and the problem, exit status 2, nothing written
+(every file goes to a temporary name and is renamed once all are written).
 """
 
 import argparse
 import base64
+import errno
 import glob
 import html
 import io
@@ -33,6 +36,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 
 # matplotlib is imported on first use (load_pyplot): it takes a second or two to import, and bad
 # input or --help should answer at once.
@@ -87,8 +91,87 @@ def _quote_non_finite(text):
     return "".join(out)
 
 
+_DEEPEST_NESTING = 64
+
+
+def _nesting_depth(text):
+    """How deep arrays and objects nest in JSON text, strings skipped."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}" and depth > 0:
+            depth -= 1
+    return deepest
+
+
+def _type_name(value):
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {str: "a string", type(None): "null", list: "an array"}.get(type(value), "an object")
+
+
+def _one_line(text, longest=120):
+    """`text` safe for a one-line message: control characters become spaces, a long text is cut."""
+    cut = "".join(" " if ord(c) < 0x20 or c == "\x7f" else c for c in text[:longest])
+    return cut + ("..." if len(text) > longest else "")
+
+
+def _number(value):
+    """A float for a JSON number or one of the quoted non-finite tokens; None for anything else."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}.get(value) \
+        if isinstance(value, str) else None
+
+
+def _check_row(path, index, row):
+    """InputError unless the row is one execbench-report accepts (the same rules and words)."""
+    where = f"{path}: benchmarks[{index}]"
+    if not isinstance(row, dict):
+        raise InputError(f"{where} is not an object")
+    if not isinstance(row.get("name"), str):
+        raise InputError(f'{where} has no "name"')
+    where = f"{where} ({_one_line(row['name'])})"
+    for key, kind in (("run_name", str), ("run_type", str), ("aggregate_name", str),
+                      ("error_occurred", bool), ("error_message", str), ("time_unit", str),
+                      ("aggregate_unit", str)):
+        if key in row and not isinstance(row[key], kind):
+            wanted = "a string" if kind is str else "a boolean"
+            raise InputError(f'{where}: "{key}" is {_type_name(row[key])}, not {wanted}')
+    unit = _NS_PER_UNIT.get(row.get("time_unit", "ns"))
+    if unit is None:
+        raise InputError(f'{where}: unknown time_unit "{_one_line(row["time_unit"])}"')
+    errored, aggregate = row.get("error_occurred", False), row.get("run_type") == "aggregate"
+    ratio = row.get("aggregate_unit") == "percentage"
+    for key in ("real_time", "cpu_time"):
+        value = _number(row.get(key))
+        if value is None:
+            if errored:
+                continue
+            raise InputError(f'{where}: "{key}" is missing or not a number')
+        scaled = value if ratio else value * unit
+        if not math.isfinite(scaled) and not errored and not aggregate:
+            raise InputError(f'{where}: "{key}" is not finite'
+                             + (" in nanoseconds" if math.isfinite(value) else ""))
+
+
 def read_report(path):
-    """The parsed report, or InputError naming the file."""
+    """The parsed report, or InputError naming the file; the same checks as execbench-report's
+    reader, in the same words."""
     if not os.path.exists(path):
         raise InputError(f"{path}: no such file")
     if os.path.isdir(path):
@@ -96,23 +179,36 @@ def read_report(path):
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read ({e.__class__.__name__})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not JSON (not UTF-8 text)") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot open ({e.strerror})") from None
     if not text.strip():
         raise InputError(f"{path}: empty file")
+    if _nesting_depth(text) > _DEEPEST_NESTING:
+        raise InputError(f"{path}: not a Google Benchmark report (arrays or objects nested more "
+                         f"than {_DEEPEST_NESTING} levels deep)")
     try:
         document = json.loads(_quote_non_finite(text))
     except json.JSONDecodeError as e:
         if e.pos >= len(text.rstrip()):
             raise InputError(f"{path}: truncated JSON (unexpected end of input)") from None
         raise InputError(f"{path}: not JSON (syntax error at line {e.lineno})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("benchmarks"), list):
+    if not isinstance(document, dict):
+        raise InputError(f"{path}: not a Google Benchmark report (top level is not an object)")
+    if not isinstance(document.get("benchmarks"), list):
         raise InputError(f'{path}: not a Google Benchmark report (no "benchmarks" array)')
-    if not document["benchmarks"]:
+    if "context" in document and not isinstance(document["context"], dict):
+        raise InputError(f'{path}: "context" is {_type_name(document["context"])}, not an object')
+    rows = document["benchmarks"]
+    if not rows:
         raise InputError(f"{path}: the report has no benchmark rows")
-    for index, row in enumerate(document["benchmarks"]):
-        if not isinstance(row, dict) or not isinstance(row.get("name"), str):
-            raise InputError(f'{path}: benchmarks[{index}] has no "name"')
+    for index, row in enumerate(rows):
+        _check_row(path, index, row)
+    if all(row.get("error_occurred", False) for row in rows):
+        first = rows[0].get("error_message", "")
+        first = f'"{_one_line(first)}"' if first else "no message"
+        raise InputError(f"{path}: every benchmark row errored ({len(rows)} rows; the first: {first})")
     return document
 
 
@@ -515,15 +611,49 @@ def chart_tune(result):
 # Output
 
 
+def _temporary_beside(path):
+    """A new temporary file in `path`'s folder (so that a rename stays on one file system)."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp",
+                                     dir=os.path.dirname(path) or ".")
+    os.close(fd)
+    return temporary
+
+
+def _write_all(writers):
+    """writers: [(final path, function writing to a given path)]. Every file is written to a
+    temporary first and renamed only once all are written: all of them or none."""
+    done = []
+    try:
+        for path, write in writers:
+            temporary = _temporary_beside(path)
+            done.append((temporary, path))
+            write(temporary)
+        # A rename that would fail (a directory in the way) is found before any is done.
+        for _, path in done:
+            if os.path.isdir(path):
+                raise IsADirectoryError(errno.EISDIR, "is a directory", path)
+        for temporary, path in done:
+            os.chmod(temporary, 0o666 & ~_umask())
+            os.replace(temporary, path)
+            print(path)
+    finally:
+        for temporary, _ in done:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+    return [path for _, path in done]
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save(fig, directory, stem, formats):
-    paths = []
-    for fmt in formats:
-        path = os.path.join(directory, f"{stem}.{fmt}")
-        temporary = path + ".tmp"
-        fig.savefig(temporary, format=fmt, dpi=120)
-        os.replace(temporary, path)  # never a half-written chart under the final name
-        print(path)
-        paths.append(path)
+    paths = _write_all([(os.path.join(directory, f"{stem}.{fmt}"),
+                         lambda temporary, fmt=fmt: fig.savefig(temporary, format=fmt, dpi=120))
+                        for fmt in formats])
     plt.close(fig)
     return paths
 
@@ -698,11 +828,10 @@ img {{ max-width: 100%; }} .warning {{ color: #a60; }}
 {''.join(sections)}
 </body></html>
 """
-    path = os.path.join(args.output_dir, "report.html")
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        f.write(page)
-    os.replace(path + ".tmp", path)
-    print(path)
+    def write(temporary):
+        with open(temporary, "w", encoding="utf-8") as f:
+            f.write(page)
+    _write_all([(os.path.join(args.output_dir, "report.html"), write)])
 
 
 def formats(text):
@@ -777,8 +906,7 @@ def parser():
 def main(argv=None):
     args = parser().parse_args(argv)
     try:
-        os.makedirs(args.output_dir, exist_ok=True)
-        args.run(args)
+        args.run(args)  # the output directory is made when the first file is written
     except InputError as e:
         print(f"plot.py: {e}", file=sys.stderr)
         return 2

@@ -48,7 +48,10 @@ options: output formats (console, markdown, csv, json), --output FILE, metric se
 pooling several files per side, and the statistics used.
 
 Exit status: 0 success; 1 compare --fail-on-regression found a slower row;
-2 bad input (one line on stderr naming the file) or a usage error.
+2 bad input (one line on stderr naming the file and the problem, no output file
+written) or a usage error. Bad input: a missing, unreadable or empty file, a directory,
+truncated or non-JSON text, JSON that is not a Google Benchmark report (no "benchmarks"
+array, a row without a name, a field of the wrong type), or a report whose every row errored.
 )";
 
 constexpr std::string_view compare_help = R"(Usage: execbench-report compare [OPTIONS] BASE NEW
@@ -113,7 +116,8 @@ Options:
                       exit 1 when a gated row is slower
   --output FILE, -o FILE
                       write to FILE (atomically: a temporary file renamed into place)
-  --color WHEN        auto (default: only on a terminal, and not when NO_COLOR is set),
+  --color WHEN        auto (default: only on a terminal, and not when NO_COLOR is set
+                      to a non-empty value),
                       always, never
   -h, --help          this help
 
@@ -147,13 +151,17 @@ primitive/<name>/<runtime>/workers:<N>), the runtimes ranked, each at its best w
                listed as best; the others rank after every runtime whose whole range is ahead.
   quick runs   a report whose context says quick = true (execbench --quick, one sample per
                row) is marked at the top of every format.
+  interrupted  a report whose context says interrupted = true (the run was stopped by a
+               signal; the rows it had not started are absent) is said at the top of every
+               format (JSON "interrupted": true).
 
 Options:
-  --format FMT        console (default), markdown, or json: {file, quick, workloads: [{workload,
-                      rank_by, higher_is_better, open_loop, offered_rate_per_s, best: [row
-                      names], rows: [{name, runtime, workers, median, low, high, n, range, rank,
-                      tied_with_best, workers_swept, tasks_per_s, p99_us, efficiency,
-                      behind_rate}]}]}; non-finite values as null
+  --format FMT        console (default), markdown, or json: {file, quick, interrupted,
+                      workloads: [{workload, rank_by, higher_is_better, open_loop,
+                      offered_rate_per_s, best: [row names], rows: [{name, runtime, workers,
+                      median, low, high, n, range, rank, tied_with_best, workers_swept,
+                      tasks_per_s, p99_us, efficiency, behind_rate}]}]}; non-finite values as
+                      null
   --output FILE, -o FILE
                       write to FILE (atomically)
   -h, --help          this help
@@ -364,7 +372,9 @@ int run_compare(argument_reader& args, std::ostream& out, bool out_is_terminal) 
   } catch (const std::invalid_argument& e) {
     throw usage_error(e.what());
   }
-  const bool no_colour_env = std::getenv("NO_COLOR") != nullptr;
+  // https://no-color.org: a NO_COLOR that is set and not empty turns colour off.
+  const char* no_colour_value = std::getenv("NO_COLOR");
+  const bool no_colour_env = no_colour_value != nullptr && no_colour_value[0] != '\0';
   const bool colour = colour_mode == "always" ||
                       (colour_mode == "auto" && out_is_terminal && !output.path && !no_colour_env);
   output.write(render_comparison(result, format, colour), out);

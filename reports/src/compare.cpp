@@ -86,7 +86,8 @@ void warn_spread(const std::vector<std::pair<double, std::string>>& values, cons
                      number_text(high->first, "%.4g") + " in " + high->second + ": " + consequence);
 }
 
-// The header's drift flags: start-up calibrations, speed probes beside the rows, quick runs.
+// The header's drift flags: start-up calibrations, speed probes beside the rows, quick and
+// interrupted runs.
 void warn_machine_speed(const std::vector<const report*>& files,
                         std::vector<std::string>& warnings) {
   std::set<std::string> calibration_keys;
@@ -122,12 +123,13 @@ void warn_machine_speed(const std::vector<const report*>& files,
               "metric does not",
               warnings);
   for (const report* file : files) {
-    const auto it = file->context.find("quick");
-    if (it != file->context.end() && ((it->is_string() && it->get<std::string>() == "true") ||
-                                      (it->is_boolean() && it->get<bool>())))
+    if (context_says(file->context, "quick"))
       warnings.push_back(file->path +
                          " is a --quick smoke run (one sample a row): not a measurement to judge "
                          "by");
+    if (context_says(file->context, "interrupted"))
+      warnings.push_back(file->path +
+                         " is an interrupted run: the rows it had not started are absent from it");
   }
 }
 

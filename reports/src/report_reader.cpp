@@ -1,5 +1,6 @@
 #include "execbench/reports/report.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <limits>
 #include <optional>
 #include <sstream>
+#include <type_traits>
 
 namespace execbench::reports {
 
@@ -50,6 +52,66 @@ std::optional<double> to_number(const nlohmann::json& value) {
   }
   return std::nullopt;
 }
+
+// `text` made safe for a one-line message: control characters (a newline in a benchmark name)
+// become spaces, and a long text is cut.
+std::string one_line(std::string_view text) {
+  constexpr std::size_t longest = 120;
+  std::string out(text.substr(0, longest));
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  if (text.size() > longest) out += "...";
+  return out;
+}
+
+// The JSON type of `value`, for messages.
+std::string type_name(const nlohmann::json& value) {
+  return value.is_number()    ? "a number"
+         : value.is_string()  ? "a string"
+         : value.is_boolean() ? "a boolean"
+         : value.is_null()    ? "null"
+         : value.is_array()   ? "an array"
+                              : "an object";
+}
+
+// The field `key` of a row when present, checked to be of type T (a string or a boolean);
+// `fallback` when absent. A field of another type is bad input, not a parser exception.
+template <class T>
+T row_field(const nlohmann::json& row, const char* key, T fallback, const std::string& where) {
+  const auto it = row.find(key);
+  if (it == row.end()) return fallback;
+  constexpr bool want_string = std::is_same_v<T, std::string>;
+  if (want_string ? !it->is_string() : !it->is_boolean())
+    throw input_error(where + ": \"" + key + "\" is " + type_name(*it) + ", not " +
+                      (want_string ? "a string" : "a boolean"));
+  return it->get<T>();
+}
+
+// How deep arrays and objects nest in JSON text, strings skipped. The JSON library copies and
+// compares values recursively, so a document nested far deeper than any report (Google
+// Benchmark's nest 3 levels) would overflow the stack: it is refused before parsing.
+std::size_t nesting_depth(std::string_view text) {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+constexpr std::size_t deepest_nesting = 64;
 
 double nanoseconds_per(std::string_view unit) {
   if (unit == "ns") return 1;
@@ -104,13 +166,24 @@ std::string quote_non_finite_tokens(std::string_view text) {
 report parse_report(std::string_view text, const std::string& path) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
     throw input_error(path + ": empty file");
+  if (nesting_depth(text) > deepest_nesting)
+    throw input_error(path +
+                      ": not a Google Benchmark report (arrays or objects nested more than " +
+                      std::to_string(deepest_nesting) + " levels deep)");
   nlohmann::json document;
+  const std::string quoted = quote_non_finite_tokens(text);
   try {
-    document = nlohmann::json::parse(quote_non_finite_tokens(text));
+    document = nlohmann::json::parse(quoted);
   } catch (const nlohmann::json::parse_error& e) {
-    if (std::string_view(e.what()).find("unexpected end of input") != std::string_view::npos)
+    // The parser also stops at a NUL byte as if the input ended there: truncated only when
+    // the error is at the text's real end.
+    const std::size_t end = quoted.find_last_not_of(" \t\r\n") + 1;
+    if (std::string_view(e.what()).find("unexpected end of input") != std::string_view::npos &&
+        e.byte >= end)
       throw input_error(path + ": truncated JSON (unexpected end of input)");
     throw input_error(path + ": not JSON (syntax error near byte " + std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::out_of_range&) {
+    throw input_error(path + ": not JSON (a number too large for a double)");
   }
   if (!document.is_object())
     throw input_error(path + ": not a Google Benchmark report (top level is not an object)");
@@ -122,8 +195,9 @@ report parse_report(std::string_view text, const std::string& path) {
   report result;
   result.path = path;
   const auto context = document.find("context");
-  result.context =
-      (context != document.end() && context->is_object()) ? *context : nlohmann::json::object();
+  if (context != document.end() && !context->is_object())
+    throw input_error(path + ": \"context\" is " + type_name(*context) + ", not an object");
+  result.context = context != document.end() ? *context : nlohmann::json::object();
   std::size_t index = 0;
   for (const auto& item : *benchmarks) {
     const std::string where = path + ": benchmarks[" + std::to_string(index++) + "]";
@@ -132,14 +206,19 @@ report parse_report(std::string_view text, const std::string& path) {
     if (name == item.end() || !name->is_string()) throw input_error(where + " has no \"name\"");
     benchmark_row row;
     row.name = name->get<std::string>();
-    row.run_name = item.value("run_name", row.name);
-    row.aggregate = item.value("run_type", std::string("iteration")) == "aggregate";
-    row.aggregate_name = item.value("aggregate_name", std::string());
-    row.error_occurred = item.value("error_occurred", false);
-    row.error_message = item.value("error_message", std::string());
-    const std::string where_named = where + " (" + row.name + ")";
-    const double unit = nanoseconds_per(item.value("time_unit", std::string("ns")));
-    if (unit == 0) throw input_error(where_named + ": unknown time_unit");
+    const std::string where_named = where + " (" + one_line(row.name) + ")";
+    row.run_name = row_field(item, "run_name", row.name, where_named);
+    row.aggregate =
+        row_field(item, "run_type", std::string("iteration"), where_named) == "aggregate";
+    row.aggregate_name = row_field(item, "aggregate_name", std::string(), where_named);
+    row.error_occurred = row_field(item, "error_occurred", false, where_named);
+    row.error_message = row_field(item, "error_message", std::string(), where_named);
+    const std::string time_unit = row_field(item, "time_unit", std::string("ns"), where_named);
+    const bool ratio =
+        row_field(item, "aggregate_unit", std::string("time"), where_named) == "percentage";
+    const double unit = nanoseconds_per(time_unit);
+    if (unit == 0)
+      throw input_error(where_named + ": unknown time_unit \"" + one_line(time_unit) + "\"");
     for (const char* key : {"real_time", "cpu_time"}) {
       const auto field = item.find(key);
       std::optional<double> value;
@@ -148,12 +227,13 @@ report parse_report(std::string_view text, const std::string& path) {
         if (row.error_occurred) continue;  // errored rows may carry nothing useful
         throw input_error(where_named + ": \"" + key + "\" is missing or not a number");
       }
-      if (!std::isfinite(*value) && !row.error_occurred && !row.aggregate)
-        throw input_error(where_named + ": \"" + key + "\" is not finite");
-      // The coefficient of variation is a ratio, not a time: keep it unscaled.
-      const bool ratio = item.value("aggregate_unit", std::string("time")) == "percentage";
-      (std::string_view(key) == "real_time" ? row.real_time_ns : row.cpu_time_ns) =
-          ratio ? *value : *value * unit;
+      // The coefficient of variation is a ratio, not a time: keep it unscaled. A time so large
+      // that it overflows in nanoseconds is as unusable as one that was not finite.
+      const double scaled = ratio ? *value : *value * unit;
+      if (!std::isfinite(scaled) && !row.error_occurred && !row.aggregate)
+        throw input_error(where_named + ": \"" + key + "\" is not finite" +
+                          (std::isfinite(*value) ? " in nanoseconds" : ""));
+      (std::string_view(key) == "real_time" ? row.real_time_ns : row.cpu_time_ns) = scaled;
     }
     for (const auto& [key, value] : item.items()) {
       if (is_row_bookkeeping(key)) continue;
@@ -161,7 +241,26 @@ report parse_report(std::string_view text, const std::string& path) {
     }
     result.rows.push_back(std::move(row));
   }
+  // A report whose every row errored has nothing any command can use (a run where every
+  // benchmark failed its check, or a broken build): say so, with the first error.
+  const auto ok = std::find_if(result.rows.begin(), result.rows.end(),
+                               [](const benchmark_row& r) { return !r.error_occurred; });
+  if (ok == result.rows.end()) {
+    const std::string& first = result.rows.front().error_message;
+    throw input_error(path + ": every benchmark row errored (" +
+                      std::to_string(result.rows.size()) + " rows; the first: " +
+                      (first.empty() ? std::string("no message") : "\"" + one_line(first) + "\"") +
+                      ")");
+  }
   return result;
+}
+
+bool context_says(const nlohmann::json& context, std::string_view key) {
+  if (!context.is_object()) return false;
+  const auto it = context.find(key);
+  if (it == context.end()) return false;
+  if (it->is_boolean()) return it->get<bool>();
+  return it->is_string() && it->get_ref<const std::string&>() == "true";
 }
 
 report read_report(const std::string& path) {

@@ -58,13 +58,6 @@ bool clearly_better(const median_range& a, const median_range& b, bool higher) {
   return !ranges_overlap(a, b) && (higher ? a.low > b.high : a.high < b.low);
 }
 
-bool context_says_quick(const nlohmann::json& context) {
-  const auto it = context.find("quick");
-  if (it == context.end()) return false;
-  if (it->is_boolean()) return it->get<bool>();
-  return it->is_string() && it->get<std::string>() == "true";
-}
-
 // ---------------------------------------------------------------------------------------------
 // Numbers for people: 17,860 rather than 1.786e+04, 1.2 ms rather than 1200 us.
 
@@ -292,6 +285,11 @@ std::string ranges_legend(const std::string& line_break) {
          line_break + "worker count (\"4 (best of 3)\": 4 workers, the best of the 3 counts run).";
 }
 
+std::string interrupted_warning() {
+  return "INTERRUPTED RUN: the run was stopped by a signal; the benchmarks it had not started are "
+         "absent from this summary.";
+}
+
 std::string quick_warning() {
   return "QUICK RUN (--quick): one sample per row, so no figure has a range and no ranking can "
          "be told from noise.";
@@ -364,6 +362,8 @@ text_table workload_table(const workload_summary& w) {
 
 std::string render_text(const report_summary& s, bool markdown) {
   std::string out = markdown ? "## Benchmark summary\n\n" : "";
+  if (s.interrupted)
+    out += markdown ? "**" + interrupted_warning() + "**\n\n" : interrupted_warning() + "\n\n";
   if (s.quick) out += markdown ? "**" + quick_warning() + "**\n\n" : quick_warning() + "\n\n";
   out += markdown ? "Report: `" + s.path + "`\n\n" : "Report: " + s.path + "\n";
   if (s.speed_probe_n > 0) {
@@ -407,6 +407,7 @@ std::string render_json(const report_summary& s) {
   nlohmann::json document;
   document["file"] = s.path;
   document["quick"] = s.quick;
+  document["interrupted"] = s.interrupted;
   if (s.speed_probe_n > 0) {
     document["speed_probe_ns"] = {{"median", s.speed_probe_median},
                                   {"min", s.speed_probe_min},
@@ -467,7 +468,8 @@ benchmark_name parse_benchmark_name(const std::string& run_name) {
 report_summary summarise(const report& input) {
   report_summary result;
   result.path = input.path;
-  result.quick = context_says_quick(input.context);
+  result.quick = context_says(input.context, "quick");
+  result.interrupted = context_says(input.context, "interrupted");
   const std::vector<benchmark_samples> all = collect_samples({input});
   std::vector<double> probes;
   for (const auto& samples : all) {

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 
+from bad_reports import write_bad_reports, write_unusual_reports
 from checks_common import arguments, check, finish
 
 binary, data, work = arguments(3)
@@ -26,24 +27,23 @@ def one_line_error(result, what, expected_in_message):
     check(result.stdout == "", f"{what}: nothing on stdout")
 
 
-# Bad input: each one names the file, exits 2 and writes no output file (nor a temporary).
-os.makedirs(os.path.join(work, "a_directory"), exist_ok=True)
-for name, problem in [("missing.json", "no such file"), (os.path.join(work, "a_directory"), "directory"),
-                      ("bad_empty.json", "empty"), ("bad_not_json.json", "not JSON"),
-                      ("bad_truncated.json", "truncated"),
-                      ("bad_no_benchmarks.json", "benchmarks"),
-                      ("bad_no_rows.json", "no benchmark rows")]:
-    for side in ("base", "new"):
-        out = os.path.join(work, f"out_{side}.md")
-        args = [name, "new.json"] if side == "base" else ["base.json", name]
-        result = run("compare", "--format", "markdown", "--output", out, *args)
-        one_line_error(result, f"compare with {side} {os.path.basename(name)}", name)
-        check(problem in result.stderr, f"compare with {side} {os.path.basename(name)}: says {problem!r}")
-        check(not os.path.exists(out), f"compare with {side} {os.path.basename(name)}: no output file")
-    out = os.path.join(work, "summary.md")
-    result = run("summary", "--output", out, name)
-    one_line_error(result, f"summary of {os.path.basename(name)}", name)
-    check(not os.path.exists(out), f"summary of {os.path.basename(name)}: no output file")
+# Bad input (bad_reports.py's table), for every command and either side of compare: one line
+# naming the file and the problem, exit 2, no output file (nor a temporary).
+inputs = os.path.join(work, "inputs")
+os.makedirs(inputs)
+for path, problem in write_bad_reports(inputs, data):
+    name = os.path.basename(path)
+    for command in (["compare", "--format", "markdown", path, "new.json"],
+                    ["compare", "--format", "json", "base.json", path],
+                    ["summary", "--format", "markdown", path],
+                    ["summary", "--format", "json", path],
+                    ["tune", "--format", "json", path]):
+        what = f"{' '.join(command[:3])} ... with {name}"
+        out = os.path.join(work, "out.txt")
+        result = run(*command[:1], "--output", out, *command[1:])
+        one_line_error(result, what, path)
+        check(problem in result.stderr, f"{what}: says {problem!r} ({result.stderr.strip()!r})")
+        check(not os.path.exists(out), f"{what}: no output file")
 out = os.path.join(work, "disjoint.md")
 result = run("compare", "-o", out, "base.json", "disjoint.json")
 one_line_error(result, "reports with nothing in common", "disjoint.json")
@@ -92,5 +92,40 @@ check("\x1b[" not in result.stdout, "markdown is never coloured")
 result = run("compare", "--help")
 check(result.returncode == 0 and "--base" in result.stdout and "Hodges-Lehmann" in result.stdout,
       "compare --help documents pooling and statistics")
+
+# Unusual but good reports are accepted: aggregates only (--benchmark_report_aggregates_only),
+# and an interrupted run, which summary says at the top of every format and compare warns of.
+unusual = write_unusual_reports(inputs, data)
+result = run("compare", "--format", "json", unusual["aggregates_only"], "new.json")
+check(result.returncode in (0, 1) and json.loads(result.stdout or "{}").get("rows"),
+      f"compare of an aggregates-only BASE: accepted ({result.stderr.strip()!r})")
+result = run("summary", unusual["aggregates_only"])
+check(result.returncode == 0 and "web_request" in result.stdout,
+      f"summary of an aggregates-only report: accepted ({result.stderr.strip()!r})")
+for what in ("interrupted", "interrupted_string"):
+    for fmt in ("console", "markdown"):
+        result = run("summary", "--format", fmt, unusual[what])
+        head = result.stdout.split("Report:")[0]
+        check(result.returncode == 0 and head.count("INTERRUPTED RUN") == 1,
+              f"summary --format {fmt} of {what}: one line near the top says so")
+    result = run("summary", "--format", "json", unusual[what])
+    check(result.returncode == 0 and json.loads(result.stdout).get("interrupted") is True,
+          f"summary --format json of {what}: \"interrupted\": true")
+    result = run("compare", "report.json", unusual[what])
+    check(result.returncode == 0 and "is an interrupted run" in result.stdout.split("benchmark ")[0],
+          f"compare with {what}: warned before the table")
+result = run("summary", "--format", "json", "report.json")
+check(json.loads(result.stdout).get("interrupted") is False, "summary --format json: interrupted false")
+check("INTERRUPTED" not in run("summary", "report.json").stdout, "summary: no interrupted line")
+
+# No escape byte on a pipe, whatever the command and format, with NO_COLOR=1 or without it.
+for env in ({}, {"NO_COLOR": "1"}):
+    for args in (["compare", "base.json", "new.json"], ["summary", "report.json"],
+                 ["summary", "--format", "markdown", "report.json"], ["tune", "sweep.json"],
+                 ["compare", "--format", "csv", "base.json", "new.json"]):
+        result = subprocess.run([binary, *args], cwd=data, capture_output=True,
+                                env={**os.environ, **env})
+        check(result.returncode == 0 and b"\x1b" not in result.stdout + result.stderr,
+              f"{' '.join(args)} on a pipe{' with NO_COLOR=1' if env else ''}: no escape byte")
 
 finish()

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,31 @@ TEST(run_cli, pooling_syntaxes_agree) {
   EXPECT_EQ(commas.status, exit_ok);
   EXPECT_EQ(commas.out, repeated.out);
   EXPECT_NE(commas.out.find(",2,1,"), std::string::npos);  // two reports: two per-run medians
+}
+
+// On a terminal, compare colours its console table unless NO_COLOR is set to a non-empty value
+// (https://no-color.org: an empty NO_COLOR does not count); --color always overrides it.
+TEST(run_cli, no_color_turns_terminal_colour_off) {
+  const std::vector<std::string> args = {"compare", data_dir + "/base.json",
+                                         data_dir + "/new.json"};
+  auto escapes_on_terminal = [&](const char* no_color, std::vector<std::string> extra = {}) {
+    if (no_color)
+      ::setenv("NO_COLOR", no_color, 1);
+    else
+      ::unsetenv("NO_COLOR");
+    std::vector<std::string> all = args;
+    all.insert(all.begin() + 1, extra.begin(), extra.end());
+    std::ostringstream out, err;
+    EXPECT_EQ(run_cli(all, out, err, true), exit_ok) << err.str();
+    ::unsetenv("NO_COLOR");
+    return (out.str() + err.str()).find('\x1b') != std::string::npos;
+  };
+  EXPECT_TRUE(escapes_on_terminal(nullptr));
+  EXPECT_TRUE(escapes_on_terminal(""));
+  EXPECT_FALSE(escapes_on_terminal("1"));
+  EXPECT_FALSE(escapes_on_terminal("0"));  // any non-empty value
+  EXPECT_FALSE(escapes_on_terminal(nullptr, {"--color", "never"}));
+  EXPECT_TRUE(escapes_on_terminal("1", {"--color", "always"}));
 }
 
 }  // namespace

@@ -93,6 +93,15 @@ TEST(read_report, bad_inputs) {
   expect_bad("bad_no_rows.json", "no benchmark rows");
 }
 
+TEST(context_says, boolean_true_or_the_string_true) {
+  const auto context = nlohmann::json::parse(
+      R"({"a": true, "b": "true", "c": false, "d": "false", "e": 1, "f": "yes"})");
+  for (const char* key : {"a", "b"}) EXPECT_TRUE(context_says(context, key)) << key;
+  for (const char* key : {"c", "d", "e", "f", "missing"})
+    EXPECT_FALSE(context_says(context, key)) << key;
+  EXPECT_FALSE(context_says(nlohmann::json::array(), "a"));
+}
+
 TEST(parse_report, nan_real_time_is_bad_input) {
   EXPECT_THROW(
       parse_report(R"({"benchmarks": [{"name": "a", "real_time": NaN, "cpu_time": 1}]})", "x.json"),

@@ -95,7 +95,7 @@ check("skipped:" in result.stdout and "only 3 worker counts" in result.stdout,
 # Nothing to tune: exit 2, one line naming the file and the problem, no output file.
 for name, problem in [("sweep_few_counts.json", "only 3 worker counts"),
                       ("sweep_nonpositive.json", "non-positive tasks_per_s"),
-                      ("sweep_errored.json", "no successful points"),
+                      ("sweep_errored.json", "every benchmark row errored"),
                       ("sweep_primitives_only.json", "no <workload>/<runtime>/workers:<N> rows"),
                       ("report.json", "and 7 more series"),  # a report, not a sweep
                       ("missing.json", "no such file"), ("bad_not_json.json", "not JSON"),

@@ -266,6 +266,12 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"group with neither graph nor count",
                  R"({"name": "g", "groups": [{"task": [{"cpu": "spin", "us": 1}]}]})", "/groups/0",
                  "missing required key \"graph\""},
+        bad_case{"unnamed group whose default name is taken",
+                 R"({"name": "g", "groups": [{"name": "group1", "count": 1, "task": [{"cpu": "spin", "us": 1}]}, {"count": 1, "task": [{"cpu": "spin", "us": 1}]}]})",
+                 "/groups/1", "already takes"},
+        bad_case{"a newline in a value the message quotes",
+                 R"({"name": "g", "graph": {"shape": "a\nb"}, "task": [{"cpu": "spin", "us": 1}]})",
+                 "/graph/shape", "unknown shape \"a b\""},
         bad_case{"root not an object", "[1, 2]", "/", "expected an object"}),
     [](const ::testing::TestParamInfo<bad_case>& param) {
       std::string name = param.param.what;
@@ -279,6 +285,14 @@ TEST(Spec, SyntaxErrorNamesFileLineAndColumn) {
   EXPECT_EQ(message.rfind("bad.json:3:", 0), 0u) << message;
   EXPECT_NE(message.find("invalid JSON"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+// A number too large for a double is the JSON library's out_of_range, not a parse_error: still
+// one workload_error naming the file (found by fuzzing).
+TEST(Spec, NumberTooLargeIsInvalidJson) {
+  const std::string message = rejection(R"({"name": "t", "seed": 2E777707})");
+  EXPECT_EQ(message.rfind("bad.json: invalid JSON: ", 0), 0u) << message;
+  EXPECT_NE(message.find("number overflow"), std::string::npos) << message;
 }
 
 TEST(Spec, MissingFileIsNamed) {

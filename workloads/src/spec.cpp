@@ -105,7 +105,12 @@ class validator {
   explicit validator(std::string_view source) : source_(source) {}
 
   [[noreturn]] void fail(const std::string& path, const std::string& problem) const {
-    throw workload_error(source_ + ": " + (path.empty() ? "/" : path) + ": " + problem);
+    std::string message = source_ + ": " + (path.empty() ? "/" : path) + ": " + problem;
+    // A key or string of the document may hold control characters (a newline): the message
+    // stays one line.
+    for (char& c : message)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+    throw workload_error(message);
   }
 
   static std::string at(const std::string& path, std::string_view key) {
@@ -271,6 +276,11 @@ class workload_parser {
       for (const auto& other : spec_.groups)
         if (other.name == g.name)
           v_.fail(validator::at(path, "name"), "duplicate group name \"" + g.name + "\"");
+    } else {
+      for (const auto& other : spec_.groups)
+        if (other.name == g.name)
+          v_.fail(path, "an unnamed group is called \"" + g.name +
+                            "\", which an earlier group's name already takes: name it");
     }
     // "count": N is short for {"shape": "independent", "tasks": N}.
     if (j.contains("count") && j.contains("graph"))
@@ -530,6 +540,11 @@ workload_spec parse_workload_text(std::string_view text, std::string_view source
     std::replace(problem.begin(), problem.end(), '\n', ' ');
     throw workload_error(std::string(source) + ":" + std::to_string(line) + ":" +
                          std::to_string(column) + ": invalid JSON: " + problem);
+  } catch (const json::exception& e) {
+    // A number too large for a double is an out_of_range error, which carries no position.
+    std::string problem = e.what();
+    if (auto pos = problem.find("] "); pos != std::string::npos) problem = problem.substr(pos + 2);
+    throw workload_error(std::string(source) + ": invalid JSON: " + problem);
   }
   return parse_workload(doc, source);
 }

@@ -44,11 +44,17 @@ struct report {
 /// into the strings "NaN", "Infinity" and "-Infinity", so that a strict parser accepts the text.
 std::string quote_non_finite_tokens(std::string_view json_text);
 
+/// Whether the context's `key` is true: the boolean true or the string "true" (Google
+/// Benchmark's custom context values are strings). `quick` and `interrupted` are such flags.
+bool context_says(const nlohmann::json& context, std::string_view key);
+
 /// Parses report text; `path` only names the source in error messages.
 report parse_report(std::string_view text, const std::string& path);
 
-/// Reads and parses a report file; throws input_error for a missing file, a directory, an empty
-/// file, text that is not JSON or is truncated, JSON without "benchmarks", or no rows.
+/// Reads and parses a report file; throws input_error for a missing or unreadable file, a
+/// directory, an empty file, text that is not JSON or is truncated, JSON of another shape (not
+/// an object, no "benchmarks" array, a row without a "name", a field of the wrong type), no
+/// rows, or rows that all errored. Reports of aggregates only are accepted.
 report read_report(const std::string& path);
 
 /// Every value of one benchmark (all repetitions of one run name, pooled over files).

@@ -56,6 +56,7 @@ struct workload_summary {
 struct report_summary {
   std::string path;
   bool quick = false;  ///< the context says quick = true: a --quick smoke run, one sample per row
+  bool interrupted = false;  ///< the context says interrupted = true: rows not started are absent
   /// How the machine's speed moved during the run: spin's ns per iteration probed before each
   /// repetition (counter speed_probe_ns), min, median and max over them; n = 0 when absent.
   double speed_probe_min = 0, speed_probe_median = 0, speed_probe_max = 0;

@@ -60,6 +60,14 @@ disk_fixture::disk_fixture(std::uint64_t file_bytes) : size_(file_bytes) {
     errno = err;
     throw_errno("disk_fixture: create " + file_.string());
   }
+  read_fd_ = open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (read_fd_ < 0) {
+    int err = errno;
+    close(fd);
+    remove();
+    errno = err;
+    throw_errno("disk_fixture: open " + file_.string());
+  }
   std::vector<std::uint64_t> chunk(io_chunk / 8);
   std::uint64_t written = 0;
   while (written < size_) {
@@ -74,6 +82,7 @@ disk_fixture::disk_fixture(std::uint64_t file_bytes) : size_(file_bytes) {
         if (errno == EINTR) continue;
         int err = errno;
         close(fd);
+        close(read_fd_);
         remove();
         errno = err;
         throw_errno("disk_fixture: write " + file_.string());
@@ -86,6 +95,7 @@ disk_fixture::disk_fixture(std::uint64_t file_bytes) : size_(file_bytes) {
 }
 
 disk_fixture::~disk_fixture() {
+  if (read_fd_ >= 0) close(read_fd_);
   remove();
 }
 
@@ -97,7 +107,7 @@ void disk_fixture::remove() noexcept {
 }
 
 int disk_fixture::open_for_reading() const {
-  const int fd = open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = fcntl(read_fd_, F_DUPFD_CLOEXEC, 0);
   if (fd < 0) throw_errno("disk_fixture: open " + file_.string());
   return fd;
 }

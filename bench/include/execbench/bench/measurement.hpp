@@ -85,12 +85,15 @@ inline int repetitions_of(const options& opts) {
 // Ends a repetition whose timed loop has not started, with `message` as its error. Google
 // Benchmark requires every repetition of a row to report the same iteration count (it aborts
 // the whole process otherwise, when it computes the row's mean), and a repetition that errs
-// before its loop reports none: so the loop runs, empty, before the error is set. The first
-// repetition of a row ends at once either way (an error stops its sizing trials).
-inline void skip_unstarted(benchmark::State& state, const char* message) {
+// before its loop reports none. Entered after the error, the loop runs no iteration and the
+// repetition reports the row's count.
+inline void end_unstarted(benchmark::State& state) {
   for (auto _ : state) {
   }
+}
+inline void skip_unstarted(benchmark::State& state, const char* message) {
   state.SkipWithError(message);
+  end_unstarted(state);
 }
 
 // Counts the rows' calls as they run and prints, at most every 15 s, how far the run is and

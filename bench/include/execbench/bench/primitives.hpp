@@ -22,6 +22,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "execbench/bench/measurement.hpp"
 #include "execbench/bench/watchdog.hpp"
 #include "execbench/runtime/event.hpp"
 #include "execbench/runtime/runtime.hpp"
@@ -132,7 +133,10 @@ bool timed_loop(benchmark::State& state, const row_info& row, watched_runtime<R>
   };
   const auto warm_until = std::chrono::steady_clock::now() + primitive_warm_up_max;
   for (int i = 0; i < primitive_warm_up_iterations; ++i) {
-    if (!one()) return false;
+    if (!one()) {
+      end_unstarted(state);
+      return false;
+    }
     if (std::chrono::steady_clock::now() >= warm_until) break;
   }
   warmed_up();

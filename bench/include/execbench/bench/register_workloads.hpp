@@ -121,13 +121,13 @@ void run_workload(benchmark::State& state, const workload_row& row) {
     run.emplace(plan, *fixtures);
     dispatch.emplace(plan);
   } catch (const std::exception& e) {
-    state.SkipWithError((row.name + ": setting up the fixtures: " + e.what()).c_str());
+    skip_unstarted(state, (row.name + ": setting up the fixtures: " + e.what()).c_str());
     return;
   }
   try {
     watched = std::make_unique<detail::watched_runtime<R>>(row_info{row.name, row.workers});
   } catch (const std::exception& e) {  // e.g. thread creation refused
-    state.SkipWithError((row.name + ": starting the runtime: " + e.what()).c_str());
+    skip_unstarted(state, (row.name + ": starting the runtime: " + e.what()).c_str());
     return;
   }
   R& r = watched->get();
@@ -171,7 +171,10 @@ void run_workload(benchmark::State& state, const workload_row& row) {
   // run of more than warm_up_max_s, such one-time costs are small: no warm-up.
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   if (estimate_iteration_s(w, thread_model_of<R>(), row.workers, R::name, cores) <= warm_up_max_s) {
-    if (!run_once() || !verify()) return;
+    if (!run_once() || !verify()) {
+      end_unstarted(state);
+      return;
+    }
     run->reset();
     dispatch->reset();
   }

@@ -24,7 +24,9 @@ class disk_fixture {
   const std::filesystem::path& file() const noexcept { return file_; }
   std::uint64_t size() const noexcept { return size_; }
 
-  // A new read-only descriptor on the file; the caller closes it.
+  // A new read-only descriptor on the file; the caller closes it. It is a duplicate of one the
+  // fixture opened when it created the file, so it reads the file even if the file was removed
+  // since (reads use pread: the shared offset does not matter).
   int open_for_reading() const;
   // Remove the file and its directory now (the destructor does it otherwise); idempotent.
   void remove() noexcept;
@@ -32,6 +34,7 @@ class disk_fixture {
  private:
   std::filesystem::path dir_, file_;
   std::uint64_t size_ = 0;
+  int read_fd_ = -1;
 };
 
 // The checksum of bytes [offset, offset + bytes) of the fixture's content.

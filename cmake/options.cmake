@@ -5,8 +5,9 @@ target_compile_features(execbench_options INTERFACE cxx_std_20)
 target_compile_options(execbench_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow
                                                    -Wnon-virtual-dtor -Wno-missing-field-initializers)
 if(EXECBENCH_SANITIZE)
+  # -g1: line tables, enough for the sanitizers' stack traces to name file and line.
   set(_sanitize_flags -fsanitize=${EXECBENCH_SANITIZE} -fno-sanitize-recover=all
-                      -fno-omit-frame-pointer -g)
+                      -fno-omit-frame-pointer -g1)
   target_compile_options(execbench_options INTERFACE ${_sanitize_flags})
   target_link_options(execbench_options INTERFACE ${_sanitize_flags})
   if(EXECBENCH_SANITIZE MATCHES "thread" AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")

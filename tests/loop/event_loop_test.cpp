@@ -144,12 +144,12 @@ TEST_F(event_loop_test, timers_fire_in_deadline_then_insertion_order) {
   }
   // Earlier deadlines added later (the heap path) still fire first, and never early.
   std::vector<clk::time_point> fired_at(3);
+  const auto start = clk::now();  // before every call_later: none may fire before its delay
   loop.call_later(30ms, [&] {
     fired_at[2] = clk::now();
     loop.stop();
   });
   loop.call_later(2ms, [&] { fired_at[1] = clk::now(); });
-  const auto start = clk::now();
   loop.call_later(1ms, [&] { fired_at[0] = clk::now(); });
   loop.run_forever();
   ASSERT_EQ(order.size(), 50u);

@@ -23,7 +23,7 @@ TEST(tbb_runtime, n_workers_even_beyond_the_cores) {
   rt::tbb_runtime r(6);
   EXPECT_EQ(r.workers(), 6u);
   EXPECT_EQ(rt::tbb_runtime::name, "tbb");
-  execbench::test::concurrency_probe probe;
+  execbench::test::concurrency_probe probe{.bound = 6, .total = 6};
   std::vector<rt::join_handle<void>> handles;
   for (int i = 0; i < 6; ++i) handles.push_back(rt::spawn(r, probe.blocking_visit(r, 200ms)));
   for (auto& h : handles) h.get();

@@ -18,7 +18,7 @@ TEST(thread_pool_runtime, at_most_n_tasks_run_at_once) {
   rt::thread_pool_runtime pool(3);
   EXPECT_EQ(pool.workers(), 3u);
   EXPECT_EQ(rt::thread_pool_runtime::name, "thread_pool");
-  execbench::test::concurrency_probe probe;
+  execbench::test::concurrency_probe probe{.bound = 3, .total = 12};
   std::vector<rt::join_handle<void>> handles;
   for (int i = 0; i < 12; ++i) handles.push_back(rt::spawn(pool, probe.blocking_visit(pool, 30ms)));
   for (auto& h : handles) h.get();

@@ -91,9 +91,10 @@ rt::task<T> as_spawned(R& runtime, rt::task<T> work) {
 }
 
 inline std::string stall_message(const row_info& row) {
-  return row.name + ": an iteration made no progress for " +
-         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(stall_limit()).count()) +
-         " s; its tasks were cancelled";
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(stall_limit()).count();
+  const std::string limit =
+      ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+  return row.name + ": an iteration made no progress for " + limit + "; its tasks were cancelled";
 }
 
 // How a primitive row warms up on its runtime before it is timed: each row builds its runtime

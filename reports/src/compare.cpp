@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "execbench/reports/number_format.hpp"
 #include "execbench/reports/statistics.hpp"
 
 namespace execbench::reports {
@@ -50,8 +51,15 @@ std::string number_text(double value, const char* format = "%.3g") {
   return buffer;
 }
 
+/// A change in whole percent ("23%", "+12%"), for the notes; huge or infinite ones as
+/// format_percent writes them.
+std::string whole_percent(double fraction, bool sign) {
+  if (!std::isfinite(fraction) || std::abs(fraction) >= 1e4) return format_percent(fraction, sign);
+  return number_text(fraction * 100, sign ? "%+.0f%%" : "%.0f%%");
+}
+
 std::string percent_text(double fraction) {
-  return number_text(fraction * 100, "%+.1f%%");
+  return format_percent(fraction);
 }
 
 std::string threshold_text(double threshold) {
@@ -82,8 +90,9 @@ void warn_spread(const std::vector<std::pair<double, std::string>>& values, cons
       values.begin(), values.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   if (!(low->first > 0) || high->first / low->first - 1 <= drift_limit) return;
   warnings.push_back(what + " differ by " + percent_text(high->first / low->first - 1) + ": " +
-                     number_text(low->first, "%.4g") + " in " + low->second + " but " +
-                     number_text(high->first, "%.4g") + " in " + high->second + ": " + consequence);
+                     format_duration(low->first, "ns") + " in " + low->second + " but " +
+                     format_duration(high->first, "ns") + " in " + high->second + ": " +
+                     consequence);
 }
 
 // The header's drift flags: start-up calibrations, speed probes beside the rows, quick and
@@ -386,14 +395,14 @@ void decide(metric_comparison& row, const comparison& result) {
     row.reason = sizes_text(row, result) + " cannot reach the corrected α = " + level + "; " +
                  needs_text(row.family_size, result.alpha, result);
   } else if (!significant) {
-    row.reason = "p = " + number_text(row.p_value, "%.2g") + ", not significant after Holm (" +
+    row.reason = "p = " + format_probability(row.p_value) + ", not significant after Holm (" +
                  (row.p_value <= row.holm_level * (1 + 1e-12)
-                      ? "adjusted p = " + number_text(row.p_holm, "%.2g") +
+                      ? "adjusted p = " + format_probability(row.p_holm) +
                             ": Holm stops at the first p-value over its level"
-                      : "needs ≤ " + number_text(row.holm_level, "%.2g")) +
+                      : "needs ≤ " + format_probability(row.holm_level)) +
                  "); " + interval;
   } else {
-    row.reason = "significant (adjusted p = " + number_text(row.p_holm, "%.2g") +
+    row.reason = "significant (adjusted p = " + format_probability(row.p_holm) +
                  ") but the change " + percent_text(row.change) + " is inside " +
                  threshold_text(threshold) + " and the " + interval;
   }
@@ -463,7 +472,7 @@ std::string drift_reason(const metric_samples& base, const metric_samples& next)
   if (!(base_probe > 0) || !(new_probe > 0)) return {};
   const double change = new_probe / base_probe - 1;
   if (std::abs(change) <= max_probe_drift) return {};
-  return "the machine ran " + number_text(std::abs(change) * 100, "%.0f%%") +
+  return "the machine ran " + whole_percent(std::abs(change), false) +
          (change > 0 ? " slower" : " faster") +
          " in NEW (speed_probe_ns of this row), and this row has no CPU steps for efficiency to "
          "cancel that with: several reports a side, or scripts/ab, can decide it";
@@ -471,7 +480,7 @@ std::string drift_reason(const metric_samples& base, const metric_samples& next)
 
 std::string kernel_note(double change, const std::string& gate_metric) {
   const bool slower = change > 0;
-  return "kernels' CPU time " + number_text(change * 100, "%+.0f%%") + ": a " +
+  return "kernels' CPU time " + whole_percent(change, true) + ": a " +
          (slower ? "slowdown" : "speed-up") + " of the kernels themselves" +
          (slower ? " (cache pollution, false sharing)" : "") + " is hidden from " + gate_metric +
          "; see time";

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "execbench/reports/compare.hpp"
+#include "execbench/reports/number_format.hpp"
 #include "execbench/reports/text_table.hpp"
 
 namespace execbench::reports {
@@ -13,10 +14,7 @@ namespace execbench::reports {
 namespace {
 
 std::string percent(double fraction, bool sign = true) {
-  if (std::isnan(fraction)) return "-";
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, sign ? "%+.1f%%" : "%.1f%%", fraction * 100);
-  return buffer;
+  return format_percent(fraction, sign);
 }
 
 std::string interval(const metric_comparison& row) {
@@ -30,13 +28,7 @@ std::string interval(const metric_comparison& row) {
 }
 
 std::string p_value_text(const metric_comparison& row) {
-  if (std::isnan(row.p_value)) return "-";
-  char buffer[32];
-  if (row.p_value < 0.001)
-    std::snprintf(buffer, sizeof buffer, "%.1e", row.p_value);
-  else
-    std::snprintf(buffer, sizeof buffer, "%.3f", row.p_value);
-  return buffer;
+  return format_probability(row.p_value);
 }
 
 std::string verdict_colour(verdict value) {
@@ -60,10 +52,7 @@ std::string why(const metric_comparison& row) {
 }
 
 std::string holm_text(const metric_comparison& row) {
-  if (std::isnan(row.p_holm)) return "-";
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, row.p_holm < 0.001 ? "%.1e" : "%.3f", row.p_holm);
-  return buffer;
+  return format_probability(row.p_holm);
 }
 
 std::string level_text(double alpha) {
@@ -127,10 +116,8 @@ text_table geometric_mean_table(const comparison& result) {
   table.header = {"metric", "geomean new/base", "change", "matched rows"};
   table.numeric = {false, true, true, true};
   for (const auto& mean : result.geometric_means) {
-    char ratio[32];
-    std::snprintf(ratio, sizeof ratio, "%.4f", mean.ratio);
     table.rows.push_back({{mean.metric, ""},
-                          {ratio, ""},
+                          {format_count(mean.ratio), ""},
                           {percent(mean.ratio - 1), ""},
                           {std::to_string(mean.count), ""}});
   }

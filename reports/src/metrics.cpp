@@ -1,7 +1,6 @@
 #include "execbench/reports/metrics.hpp"
 
-#include <cmath>
-#include <cstdio>
+#include "execbench/reports/number_format.hpp"
 
 namespace execbench::reports {
 
@@ -42,24 +41,13 @@ const std::vector<std::string>& default_metrics() {
 }
 
 std::string format_metric_value(std::string_view metric, double value) {
-  char buffer[64];
-  if (std::isnan(value)) return "-";
-  if (metric == "real_time" || metric == "cpu_time") {
-    // Stored in nanoseconds; pick the unit that keeps 1 to 3 integer digits.
-    const double magnitude = std::abs(value);
-    const char* unit = "ns";
-    double scaled = value;
-    if (magnitude >= 1e9)
-      unit = "s", scaled = value / 1e9;
-    else if (magnitude >= 1e6)
-      unit = "ms", scaled = value / 1e6;
-    else if (magnitude >= 1e3)
-      unit = "us", scaled = value / 1e3;
-    std::snprintf(buffer, sizeof buffer, "%.4g %s", scaled, unit);
-    return buffer;
-  }
-  std::snprintf(buffer, sizeof buffer, "%.4g", value);
-  return buffer;
+  // Times carry their unit, as people write them (470 ms, 850 µs); the rest are counts.
+  if (metric == "real_time" || metric == "cpu_time" || metric.ends_with("_ns"))
+    return format_duration(value, "ns");
+  if (metric.ends_with("_us")) return format_duration(value, "us");
+  if (metric.ends_with("_ms")) return format_duration(value, "ms");
+  if (metric.ends_with("_mb")) return format_count(value, "MB");
+  return format_count(value);
 }
 
 }  // namespace execbench::reports

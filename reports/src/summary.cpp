@@ -1,12 +1,13 @@
 #include "execbench/reports/summary.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <map>
 
+#include "execbench/reports/number_format.hpp"
 #include "execbench/reports/statistics.hpp"
 #include "execbench/reports/text_table.hpp"
 
@@ -59,73 +60,17 @@ bool clearly_better(const median_range& a, const median_range& b, bool higher) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Numbers for people: 17,860 rather than 1.786e+04, 1.2 ms rather than 1200 us.
+// Figures, by the rule of number_format.hpp: 17,860, 10.5 M, 1.2 ms, 0.283.
 
-std::string printf_text(const char* pattern, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
-}
-
-/// Three significant digits, never an exponent: 0.00123, 1.23, 12.3, 123.
-std::string three_digits(double value) {
-  const double magnitude = std::abs(value);
-  if (magnitude == 0) return "0";
-  const int exponent = static_cast<int>(std::floor(std::log10(magnitude)));
-  const int decimals = std::max(0, 2 - exponent);
-  std::string text = printf_text(("%." + std::to_string(decimals) + "f").c_str(), value);
-  // Rounding may carry into a new digit (9.996 -> "10.00"): one decimal too many then.
-  if (decimals > 0 && std::abs(std::stod(text)) >= std::pow(10.0, exponent + 1))
-    text = printf_text(("%." + std::to_string(decimals - 1) + "f").c_str(), value);
-  return text;
-}
-
-/// A whole number with thousands separators: 17,860.
-std::string with_separators(double value) {
-  std::string digits = printf_text("%.0f", std::abs(value));
-  std::string text;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) text += ',';
-    text += digits[i];
-  }
-  return (value < 0 ? "-" : "") + text;
-}
-
-/// A rate (per second): 0.5, 250, 17,860 (four significant digits), 31.5 M, 1.2 G.
-std::string rate_text(double value) {
-  if (std::isnan(value)) return "-";
-  if (std::isinf(value)) return value > 0 ? "∞" : "-∞";
-  const double magnitude = std::abs(value);
-  if (magnitude >= 999.5e6) return three_digits(value / 1e9) + " G";
-  if (magnitude >= 999.5e3) return three_digits(value / 1e6) + " M";
-  if (magnitude >= 999.5) {
-    const double step = std::pow(10.0, std::floor(std::log10(magnitude)) - 3);
-    return with_separators(std::round(value / step) * step);
-  }
-  return three_digits(value);
-}
-
-/// A duration given in microseconds: 850 µs, 1.2 ms, 3.4 s.
-std::string duration_text(double us) {
-  if (std::isnan(us)) return "-";
-  if (std::isinf(us)) return "∞";
-  const double magnitude = std::abs(us);
-  if (magnitude >= 999.5e3) return three_digits(us / 1e6) + " s";
-  if (magnitude >= 999.5) return three_digits(us / 1e3) + " ms";
-  return three_digits(us) + " µs";
-}
-
-std::string ratio_text(double value) {
-  return std::isnan(value) ? "-" : printf_text("%.2f", value);
-}
-
-/// How a metric's values read.
-using value_formatter = std::string (*)(double);
-
-value_formatter formatter_for(const std::string& metric) {
-  if (metric == "lat_p99_us") return duration_text;
-  if (metric == "efficiency") return ratio_text;
-  return rate_text;
+/// One value of a metric: durations carry their unit always, counts only `with_unit`.
+std::string value_text(double value, const std::string& metric, bool with_unit) {
+  if (metric == "lat_p99_us") return format_duration(value, "us");
+  if (metric == "efficiency") return format_count(value);
+  if (!with_unit) return format_count(value);
+  if (metric == "tasks_per_s") return format_count(value, "tasks/s");
+  if (metric == "items_per_second") return format_count(value, "items/s");
+  if (metric == "runs_per_s") return format_count(value, "runs/s");
+  return format_count(value);
 }
 
 std::string metric_label(const std::string& metric) {
@@ -136,33 +81,27 @@ std::string metric_label(const std::string& metric) {
   return metric;
 }
 
-/// "[13,100–13,600]"; "[10.3–10.5 M]" and "[980 µs–1.2 ms]": a unit shared by both ends is
-/// written once.
-std::string range_text(const std::string& low, const std::string& high) {
-  const auto low_space = low.rfind(' '), high_space = high.rfind(' ');
-  if (low_space != std::string::npos && high_space != std::string::npos &&
-      low.substr(low_space) == high.substr(high_space))
-    return "[" + low.substr(0, low_space) + "–" + high + "]";
-  return "[" + low + "–" + high + "]";
-}
-
-/// "13,380 [13,100–13,600]"; "13,380 (n=1, no range)" for one sample; "-" for none.
-std::string figure_text(const median_range& range, const std::string& metric) {
-  const value_formatter format = formatter_for(metric);
+/// "13,380 [13,100–13,600]", "10.5 M items/s [10.3–10.5 M]" (`with_unit`: where no column header
+/// names the unit), "980 µs [950 µs–1.2 ms]"; "13,380 (n=1, no range)" for one sample; "-" for
+/// none. The range's ends never repeat the count's unit: the median names it.
+std::string figure_text(const median_range& range, const std::string& metric,
+                        bool with_unit = false) {
   switch (range.kind) {
     case range_kind::none:
       return "-";
     case range_kind::single:
-      return format(range.median) + " (n=1, no range)";
+      return value_text(range.median, metric, with_unit) + " (n=1, no range)";
     default:
-      return format(range.median) + " " + range_text(format(range.low), format(range.high));
+      return value_text(range.median, metric, with_unit) + " " +
+             format_range(value_text(range.low, metric, false),
+                          value_text(range.high, metric, false));
   }
 }
 
 std::string rank_phrase(const workload_summary& w) {
   if (w.open_loop)
-    return "p99 latency, lower is better (open loop at " + rate_text(w.offered_rate_per_s) +
-           " tasks/s offered)";
+    return "p99 latency, lower is better (open loop at " +
+           format_count(w.offered_rate_per_s, "tasks/s") + " offered)";
   return metric_label(w.rank_by) + ", higher is better";
 }
 
@@ -270,7 +209,7 @@ std::string notes_text(const workload_summary& w, const ranked_row& row) {
   std::vector<std::string> notes;
   if (row.tied_with_best && w.best.size() > 1) notes.push_back("tied with best");
   if (row.behind_rate)
-    notes.push_back("behind the offered rate (efficiency " + ratio_text(row.efficiency.median) +
+    notes.push_back("behind the offered rate (efficiency " + format_count(row.efficiency.median) +
                     ")");
   std::string text;
   for (const auto& note : notes) text += (text.empty() ? "" : "; ") + note;
@@ -297,13 +236,14 @@ std::string quick_warning() {
 
 text_table best_table(const report_summary& s) {
   text_table table;
-  table.header = {"workload", "best (workers)", "figure [range]", "ranked by"};
-  table.numeric = {false, false, true, false};
+  table.header = {"workload", "best (workers)", "figure [range]", "n", "ranked by"};
+  table.numeric = {false, false, true, true, false};
   for (const auto& w : s.workloads) {
     const auto& top = w.rows.front();
     table.rows.push_back({{w.workload, ""},
                           {best_text(w), ""},
-                          {figure_text(top.figure, w.rank_by), ""},
+                          {figure_text(top.figure, w.rank_by, true), ""},
+                          {std::to_string(top.figure.n), ""},
                           {rank_phrase(w), ""}});
   }
   return table;
@@ -342,13 +282,12 @@ text_table workload_table(const workload_summary& w) {
 
   const double best = w.rows.front().figure.median;
   for (const auto& row : w.rows) {
-    const double versus = best != 0 ? row.figure.median / best * 100 : nan;
-    std::vector<text_cell> cells = {
-        {std::to_string(row.rank), ""},
-        {row.runtime, ""},
-        {workers_text(row), ""},
-        {figure_text(row.figure, w.rank_by), ""},
-        {std::isfinite(versus) ? printf_text("%.1f%%", versus) : "-", ""}};
+    const double versus = best != 0 ? row.figure.median / best : nan;
+    std::vector<text_cell> cells = {{std::to_string(row.rank), ""},
+                                    {row.runtime, ""},
+                                    {workers_text(row), ""},
+                                    {figure_text(row.figure, w.rank_by), ""},
+                                    {format_percent(versus, false), ""}};
     if (show_side)
       cells.push_back(
           {figure_text(w.open_loop ? row.throughput : row.lat_p99_us, side_metric), ""});
@@ -360,22 +299,72 @@ text_table workload_table(const workload_summary& w) {
   return table;
 }
 
+/// "Run: execbench 0.1.0 at ca630fa, a Release build by gcc 12.2.0, on AMD EPYC (2 CPUs),
+/// kernel 6.18.44.": the run's context in one line, from what the context holds ("" for none).
+std::string run_line(const report_summary& s) {
+  const auto& c = s.context;
+  auto value = [&](const char* key) {
+    const auto it = c.find(key);
+    return it == c.end() ? std::string() : it->second;
+  };
+  std::string line = "execbench";
+  if (const auto version = value("execbench_version"); !version.empty()) line += " " + version;
+  if (const auto sha = value("git_sha"); !sha.empty()) line += " at " + sha;
+  const std::string build = value("build_type"), compiler = value("compiler");
+  if (!build.empty()) line += ", a " + build + " build";
+  if (!compiler.empty()) line += (build.empty() ? ", built by " : " by ") + compiler;
+  const std::string cpu = value("cpu_model");
+  std::string cpus = value("num_cpus");
+  if (cpus.empty()) cpus = value("hardware_concurrency");
+  if (!cpu.empty() || !cpus.empty()) {
+    line += ", on " + (cpu.empty() ? std::string("a machine") : cpu);
+    if (!cpus.empty()) line += " (" + cpus + (cpus == "1" ? " CPU)" : " CPUs)");
+  }
+  if (const auto kernel = value("kernel"); !kernel.empty()) line += ", kernel " + kernel;
+  if (line == "execbench") return "";
+  return "Run: " + line + ".";
+}
+
+/// Google Benchmark reports how its own library was built (Debian's 1.7.1: "debug"), which a
+/// reader takes for the run's build: said for what it is when it differs from the run's.
+std::string library_line(const report_summary& s) {
+  const auto& c = s.context;
+  const auto library = c.find("library_build_type");
+  if (library == c.end() || library->second.empty()) return "";
+  const auto build = c.find("build_type");
+  auto lower = [](std::string text) {
+    for (char& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return text;
+  };
+  if (build != c.end() && lower(build->second) == lower(library->second)) return "";
+  const auto version = c.find("benchmark_version");
+  std::string line = "Google Benchmark";
+  if (version != c.end() && !version->second.empty()) line += " " + version->second;
+  line += ", the timing harness, reports its own library as a " + library->second +
+          " build (library_build_type): it times the loop and runs none of the measured code";
+  if (build != c.end() && !build->second.empty())
+    line += ", which is a " + build->second + " build (build_type)";
+  return line + ".";
+}
+
 std::string render_text(const report_summary& s, bool markdown) {
   std::string out = markdown ? "## Benchmark summary\n\n" : "";
   if (s.interrupted)
     out += markdown ? "**" + interrupted_warning() + "**\n\n" : interrupted_warning() + "\n\n";
   if (s.quick) out += markdown ? "**" + quick_warning() + "**\n\n" : quick_warning() + "\n\n";
   out += markdown ? "Report: `" + s.path + "`\n\n" : "Report: " + s.path + "\n";
+  if (const std::string run = run_line(s); !run.empty()) out += run + (markdown ? "\n\n" : "\n");
+  if (const std::string library = library_line(s); !library.empty())
+    out += library + (markdown ? "\n\n" : "\n");
   if (s.speed_probe_n > 0) {
-    char line[256];
-    std::snprintf(line, sizeof line,
-                  "Machine speed during the run: spin took %.3g ns per iteration (median; %.3g to "
-                  "%.3g over the %zu repetitions' probes)%s",
-                  s.speed_probe_median, s.speed_probe_min, s.speed_probe_max, s.speed_probe_n,
-                  s.speed_probe_max > 1.1 * s.speed_probe_min
-                      ? ": it drifted, so compare efficiency rather than time"
-                      : "");
-    out += std::string(line) + (markdown ? ".\n\n" : ".\n");
+    out += "Machine speed during the run: spin took " +
+           format_duration(s.speed_probe_median, "ns") + " per iteration (median; " +
+           format_duration(s.speed_probe_min, "ns") + " to " +
+           format_duration(s.speed_probe_max, "ns") + " over the " +
+           std::to_string(s.speed_probe_n) + " repetitions' probes)";
+    if (s.speed_probe_max > 1.1 * s.speed_probe_min)
+      out += ": it drifted, so compare efficiency rather than time";
+    out += markdown ? ".\n\n" : ".\n";
   }
   out += ranges_legend(markdown ? " " : "\n") + "\n\n";
   out += markdown ? "### Best per workload\n\n" + best_table(s).to_markdown()
@@ -470,6 +459,15 @@ report_summary summarise(const report& input) {
   result.path = input.path;
   result.quick = context_says(input.context, "quick");
   result.interrupted = context_says(input.context, "interrupted");
+  if (input.context.is_object()) {
+    for (const char* key :
+         {"execbench_version", "git_sha", "build_type", "compiler", "cpu_model", "num_cpus",
+          "hardware_concurrency", "kernel", "library_build_type", "benchmark_version"}) {
+      const auto it = input.context.find(key);
+      if (it == input.context.end() || it->is_null() || it->is_structured()) continue;
+      result.context[key] = it->is_string() ? it->get<std::string>() : it->dump();
+    }
+  }
   const std::vector<benchmark_samples> all = collect_samples({input});
   std::vector<double> probes;
   for (const auto& samples : all) {

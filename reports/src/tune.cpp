@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "execbench/reports/median_interval.hpp"
+#include "execbench/reports/number_format.hpp"
 #include "execbench/reports/statistics.hpp"
 #include "execbench/reports/summary.hpp"
 
@@ -77,7 +78,7 @@ std::string worker_list(const std::vector<tune_point>& points) {
 std::string work_kind(double wait_compute_ratio) {
   if (std::isnan(wait_compute_ratio)) return "";
   if (std::isinf(wait_compute_ratio)) return "waits only, never computes (W/C = ∞)";
-  const std::string ratio = format("%.3g", wait_compute_ratio);
+  const std::string ratio = format_count(wait_compute_ratio);
   if (wait_compute_ratio < 0.25) return "CPU-bound (W/C = " + ratio + ")";
   if (wait_compute_ratio > 4) return "I/O-bound (W/C = " + ratio + ")";
   return "mixed CPU and waiting (W/C = " + ratio + ")";
@@ -93,16 +94,16 @@ std::string workers_flag(const std::vector<long>& counts) {
   return text;
 }
 
-/// A p99 latency in words: 850 us, 1.2 ms.
+/// A p99 latency in words: 850 µs, 1.2 ms.
 std::string latency(double us) {
-  return us >= 999.5 ? format("%.3g ms", us / 1000) : format("%.3g us", us);
+  return format_duration(us, "us");
 }
 
 void explain(tune_result& r, int cores, const tune_options& options) {
   const long largest = r.points.back().workers;
-  const std::string percent_within = format("%g%%", options.within * 100);
+  const std::string percent_within = format_count(options.within * 100) + "%";
   const bool n_star_finite = std::isfinite(r.fit.n_star);
-  const std::string n_star = format("%.3g", r.fit.n_star);
+  const std::string n_star = format_count(r.fit.n_star);
   const std::string kind = work_kind(r.wait_compute_ratio);
   const std::string recommended = std::to_string(r.recommended_workers);
 
@@ -116,8 +117,8 @@ void explain(tune_result& r, int cores, const tune_options& options) {
   } else if (r.open_loop) {
     r.reasons.push_back(workers_phrase(r.recommended_workers) +
                         (r.recommended_workers == 1 ? " has" : " have") + " a p99 latency " +
-                        format("%.1f", (r.recommended_lat_p99_us / r.best_lat_p99_us - 1) * 100) +
-                        "% above the lowest (" + latency(r.best_lat_p99_us) + " at " +
+                        format_percent(r.recommended_lat_p99_us / r.best_lat_p99_us - 1, false) +
+                        " above the lowest (" + latency(r.best_lat_p99_us) + " at " +
                         std::to_string(r.best_workers) + ")");
   } else {
     r.reasons.push_back(
@@ -144,9 +145,9 @@ void explain(tune_result& r, int cores, const tune_options& options) {
     const double gain = 1 - r.best_lat_p99_us / r.recommended_lat_p99_us;
     const double at_largest = r.points.back().lat_p99_us / r.best_lat_p99_us;
     if (r.best_workers > r.recommended_workers && gain >= 0.01)
-      more = "more cut p99 latency by at most " + format("%.1f", gain * 100) + "%";
+      more = "more cut p99 latency by at most " + format_percent(gain, false);
     else if (at_largest > 1.01)
-      more = "more raise p99 latency (" + format("%.0f", (at_largest - 1) * 100) +
+      more = "more raise p99 latency (" + format_count((at_largest - 1) * 100) +
              "% above the lowest at " + std::to_string(largest) + ")";
     else
       more = "more change nothing";
@@ -154,7 +155,7 @@ void explain(tune_result& r, int cores, const tune_options& options) {
     const double gain = r.best_throughput / r.recommended_throughput - 1;
     const double at_largest = r.points.back().throughput / r.best_throughput;
     if (r.best_workers > r.recommended_workers && gain >= 0.01)
-      more = "more add at most " + format("%.1f", gain * 100) + "%";
+      more = "more add at most " + format_percent(gain, false);
     else if (at_largest < 0.99)
       more = "more lose throughput (" + format("%.0f", at_largest * 100) + "% of the best at " +
              std::to_string(largest) + ")";
@@ -176,18 +177,18 @@ void explain(tune_result& r, int cores, const tune_options& options) {
                         "): sweep lower, e.g. " + workers_flag(r.next_sweep));
 
   // 5. The fit.
-  const std::string r2 = format("%.2f", r.fit.r2);
+  const std::string r2 = format_count(r.fit.r2);
   if (r.open_loop) {
-    r.reasons.push_back("open loop at " + format("%.0f", r.offered_rate_per_s) +
-                        " tasks/s offered: the arrival rate sets the throughput, so the USL fit "
+    r.reasons.push_back("open loop at " + format_count(r.offered_rate_per_s, "tasks/s") +
+                        " offered: the arrival rate sets the throughput, so the USL fit "
                         "(R² = " +
                         r2 + ") says nothing about the worker count; tuned by p99");
   } else if (!r.reliable) {
     r.reasons.push_back("unreliable fit, R² = " + r2 +
                         ": the recommendation rests on the measured points only");
   } else {
-    std::string fit = "USL fit R² = " + r2 + ": contention σ = " + format("%.3g", r.fit.sigma) +
-                      ", coherency κ = " + format("%.3g", r.fit.kappa);
+    std::string fit = "USL fit R² = " + r2 + ": contention σ = " + format_count(r.fit.sigma) +
+                      ", coherency κ = " + format_count(r.fit.kappa);
     if (!n_star_finite)
       fit += ", no retrograde region (N* none)";
     else if (r.fit.n_star > 2.0 * static_cast<double>(largest))
@@ -209,8 +210,8 @@ void explain(tune_result& r, int cores, const tune_options& options) {
   } else {
     const double rec = static_cast<double>(r.recommended_workers);
     std::string goetz = "Goetz: " + std::to_string(cores) + " cores × (1 + " +
-                        format("%.3g", r.wait_compute_ratio) + ") ≈ " +
-                        format("%.3g", r.goetz_workers) + " (W/C the sweep's smallest, at " +
+                        format_count(r.wait_compute_ratio) + ") ≈ " +
+                        format_count(r.goetz_workers) + " (W/C the sweep's smallest, at " +
                         workers_phrase(r.wait_compute_workers) + ")";
     if (std::abs(r.goetz_workers - rec) <= std::max(1.0, 0.25 * rec))
       goetz += ", in line with the measurements";
@@ -259,7 +260,7 @@ std::variant<tune_result, std::string> tune_series(const series_samples& series,
              samples.run_names.front();
     for (double value : samples.throughput)
       if (!(value > 0))
-        return std::string("non-positive ") + throughput_metric + " (" + format("%g", value) +
+        return std::string("non-positive ") + throughput_metric + " (" + format_count(value) +
                ") in row " + samples.run_names.front();
     tune_point point;
     point.workers = workers;

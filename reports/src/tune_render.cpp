@@ -1,8 +1,8 @@
 // The three renderings of a tuning: aligned console text, Markdown, JSON.
 
 #include <cmath>
-#include <cstdio>
 
+#include "execbench/reports/number_format.hpp"
 #include "execbench/reports/text_table.hpp"
 #include "execbench/reports/tune.hpp"
 
@@ -10,19 +10,19 @@ namespace execbench::reports {
 
 namespace {
 
-std::string number(double value, const char* pattern = "%.4g") {
-  if (std::isnan(value)) return "-";
-  if (std::isinf(value)) return "none";
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
+/// A count by number_format's rule; "none" for an infinity (N* when kappa = 0).
+std::string number(double value) {
+  return std::isinf(value) ? "none" : format_count(value);
 }
 
-/// Throughputs and latencies: whole numbers from 1000 up (20064 reads better than 2.006e+04).
-std::string throughput(double value) {
-  return std::isfinite(value) && std::abs(value) >= 1000 && std::abs(value) < 1e15
-             ? number(value, "%.0f")
-             : number(value);
+/// A percentage of the best, one decimal: "99.4%".
+std::string percent(double fraction) {
+  return format_percent(fraction, false);
+}
+
+/// A latency given in microseconds: "850 µs", "1.2 ms".
+std::string latency(double us) {
+  return format_duration(us, "us");
 }
 
 /// JSON has no NaN or infinity: both become null (N* is infinite when kappa = 0).
@@ -42,7 +42,7 @@ std::string joined(const std::vector<std::string>& parts, const std::string& sep
 
 /// W/C: "∞" for tasks that never compute.
 std::string ratio(double value) {
-  return std::isinf(value) && value > 0 ? "∞" : number(value, "%.3g");
+  return format_count(value);
 }
 
 /// "64 (48–96)": the recommendation and the counts that cannot be told apart from it.
@@ -55,14 +55,14 @@ std::string recommendation(const tune_result& r) {
 /// The recommendation's tuned metric against the best: % of the best throughput, or on open
 /// loop its p99 as a % of the lowest.
 double of_best(const tune_result& r) {
-  return r.open_loop ? r.recommended_lat_p99_us / r.best_lat_p99_us * 100
-                     : r.recommended_throughput / r.best_throughput * 100;
+  return r.open_loop ? r.recommended_lat_p99_us / r.best_lat_p99_us
+                     : r.recommended_throughput / r.best_throughput;
 }
 
 text_table overview(const tuning& t) {
   text_table table;
   table.header = {"workload", "runtime", "recommended", "by",  "tasks/s", "of best",
-                  "p99 us",   "best",    "edge",        "W/C", "goetz",   "N*",
+                  "p99",      "best",    "edge",        "W/C", "goetz",   "N*",
                   "sigma",    "kappa",   "lambda",      "R²",  "fit"};
   table.numeric = {false, false, true, false, true, true, true, true, false,
                    true,  true,  true, true,  true, true, true, false};
@@ -71,18 +71,18 @@ text_table overview(const tuning& t) {
                           {r.runtime, ""},
                           {recommendation(r), ""},
                           {r.open_loop ? "p99" : "tasks/s", ""},
-                          {throughput(r.recommended_throughput), ""},
-                          {number(of_best(r), "%.1f%%"), ""},
-                          {throughput(r.recommended_lat_p99_us), ""},
+                          {number(r.recommended_throughput), ""},
+                          {percent(of_best(r)), ""},
+                          {latency(r.recommended_lat_p99_us), ""},
                           {std::to_string(r.best_workers), ""},
                           {r.edge, r.edge.empty() ? "" : ansi_yellow},
                           {ratio(r.wait_compute_ratio), ""},
-                          {number(r.goetz_workers, "%.3g"), ""},
-                          {number(r.fit.n_star, "%.3g"), ""},
-                          {number(r.fit.sigma, "%.3g"), ""},
-                          {number(r.fit.kappa, "%.3g"), ""},
-                          {throughput(r.fit.lambda), ""},
-                          {number(r.fit.r2, "%.3f"), ""},
+                          {number(r.goetz_workers), ""},
+                          {number(r.fit.n_star), ""},
+                          {number(r.fit.sigma), ""},
+                          {number(r.fit.kappa), ""},
+                          {number(r.fit.lambda), ""},
+                          {number(r.fit.r2), ""},
                           {r.reliable ? "reliable" : "unreliable", r.reliable ? "" : ansi_yellow}});
   }
   return table;
@@ -92,7 +92,7 @@ text_table points_table(const tune_result& r) {
   text_table table;
   // low and high: the range of the median (order-statistic 95% interval from 6 repetitions on,
   // the min-max below), the ranges the recommendation's range is judged by.
-  table.header = {"workers", "tasks/s", "low", "high", "of best", "USL", "p99 us"};
+  table.header = {"workers", "tasks/s", "low", "high", "of best", "USL", "p99"};
   table.numeric = {true, true, true, true, true, true, true};
   if (r.open_loop) {
     table.header.insert(table.header.end(), {"p99 low", "p99 high"});
@@ -110,18 +110,18 @@ text_table points_table(const tune_result& r) {
     if (p.workers == r.wait_compute_workers) marks.push_back("W/C for Goetz");
     const double fitted =
         usl_throughput(r.fit.sigma, r.fit.kappa, r.fit.lambda, static_cast<double>(p.workers));
-    const double versus = r.open_loop ? p.lat_p99_us / r.best_lat_p99_us * 100
-                                      : p.throughput / r.best_throughput * 100;
+    const double versus =
+        r.open_loop ? p.lat_p99_us / r.best_lat_p99_us : p.throughput / r.best_throughput;
     std::vector<text_cell> cells = {{std::to_string(p.workers), ""},
-                                    {throughput(p.throughput), ""},
-                                    {throughput(p.throughput_range.low), ""},
-                                    {throughput(p.throughput_range.high), ""},
-                                    {number(versus, "%.1f%%"), ""},
-                                    {throughput(fitted), ""},
-                                    {throughput(p.lat_p99_us), ""}};
+                                    {number(p.throughput), ""},
+                                    {number(p.throughput_range.low), ""},
+                                    {number(p.throughput_range.high), ""},
+                                    {percent(versus), ""},
+                                    {number(fitted), ""},
+                                    {latency(p.lat_p99_us), ""}};
     if (r.open_loop) {
-      cells.push_back({throughput(p.lat_p99_range.low), ""});
-      cells.push_back({throughput(p.lat_p99_range.high), ""});
+      cells.push_back({latency(p.lat_p99_range.low), ""});
+      cells.push_back({latency(p.lat_p99_range.high), ""});
     }
     cells.push_back({ratio(p.wait_compute_ratio), ""});
     cells.push_back({std::to_string(p.repetitions), ""});
@@ -133,10 +133,10 @@ text_table points_table(const tune_result& r) {
 
 std::string header_line(const tuning& t) {
   return "cores: " + (t.cores ? std::to_string(t.cores) : std::string("unknown")) +
-         "; recommendation: the fewest workers within " + number(t.options.within * 100, "%g") +
+         "; recommendation: the fewest workers within " + format_count(t.options.within * 100) +
          "% of the best median throughput (open loop: of the lowest median p99), in brackets the "
          "counts whose ranges overlap its own; fits with R² < " +
-         number(t.options.min_r2, "%g") + " are unreliable";
+         format_count(t.options.min_r2) + " are unreliable";
 }
 
 std::string title(const tune_result& r) {

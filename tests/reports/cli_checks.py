@@ -6,6 +6,7 @@ Usage: cli_checks.py EXECBENCH_REPORT DATA_DIR WORK_DIR"""
 
 import json
 import os
+import re
 import subprocess
 
 from bad_reports import write_bad_reports, write_unusual_reports
@@ -117,6 +118,19 @@ for what in ("interrupted", "interrupted_string"):
 result = run("summary", "--format", "json", "report.json")
 check(json.loads(result.stdout).get("interrupted") is False, "summary --format json: interrupted false")
 check("INTERRUPTED" not in run("summary", "report.json").stdout, "summary: no interrupted line")
+
+# Figures for people in every console and Markdown output (issue 15): never e-notation such as
+# 1.786e+04 or 4.1e-05, never printf's inf or nan.
+people = re.compile(r"\d[eE][+-]\d|\binf\b|\bnan\b", re.IGNORECASE)
+for args in (["compare", "base.json", "new.json"], ["compare", "--format", "markdown", "base.json", "new.json"],
+             ["compare", "base_single.json", "new_single.json"],
+             ["summary", "report.json"], ["summary", "--format", "markdown", "report.json"],
+             ["tune", "sweep.json"], ["tune", "--format", "markdown", "sweep.json"],
+             ["tune", "sweep_ranges.json"], ["tune", "sweep_partly_bad.json"]):
+    result = run(*args)
+    found = people.search(result.stdout)
+    check(result.returncode in (0, 1) and found is None,
+          f"{' '.join(args)}: figures for people ({found.group(0) if found else ''!r})")
 
 # No escape byte on a pipe, whatever the command and format, with NO_COLOR=1 or without it.
 for env in ({}, {"NO_COLOR": "1"}):

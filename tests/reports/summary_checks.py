@@ -50,6 +50,13 @@ check("loop (1) ≈ asio (1)" in result.stdout, "console: loop ≈ asio")
 check("100 (n=1, no range)" in result.stdout, "console: n = 1 marked")
 check("behind the offered rate" in result.stdout, "console: behind the rate flagged")
 check("e+0" not in result.stdout, "console: numbers for people")
+# The run's build and the harness library's (Debian's libbenchmark calls itself "debug").
+for fmt in ("console", "markdown"):
+    result = summary("--format", fmt, "summary_ranges.json")
+    check("a Release build" in result.stdout.split("Figures are")[0]
+          and "reports its own library as a debug build (library_build_type)" in result.stdout
+          and "which is a Release build (build_type)" in result.stdout,
+          f"{fmt}: the library's debug build said apart from the run's Release build")
 
 # Quick runs are said at the top of every format.
 for fmt in ("console", "markdown"):

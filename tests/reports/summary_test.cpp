@@ -138,7 +138,7 @@ TEST(summarise, open_loop_ranks_by_p99_and_flags_falling_behind) {
   // Closed loop never falls behind a rate, whatever its efficiency (tie_work's is 0.73 to 0.92).
   for (const auto& row : find_workload(summary, "tie_work").rows) EXPECT_FALSE(row.behind_rate);
   const std::string console = render_summary(summary, summary_format::console);
-  EXPECT_NE(console.find("behind the offered rate (efficiency 0.80)"), std::string::npos);
+  EXPECT_NE(console.find("behind the offered rate (efficiency 0.8)"), std::string::npos);
   EXPECT_NE(console.find("p99 latency, lower is better (open loop at 4,000 tasks/s offered)"),
             std::string::npos)
       << console;
@@ -184,6 +184,76 @@ TEST(render_summary, numbers_for_people) {
   EXPECT_NE(console.find("13,380"), std::string::npos) << console;   // web_request/asio
   EXPECT_NE(console.find("11.2 ms"), std::string::npos) << console;  // its p99
   EXPECT_NE(console.find("10.5 M"), std::string::npos) << console;   // primitive/spawn/loop
+}
+
+// Debian's libbenchmark calls itself a debug build: the summary says whose build that is.
+TEST(render_summary, says_the_runs_build_and_the_harness_library_apart) {
+  const std::string row =
+      R"({"name": "w/loop/workers:1", "run_name": "w/loop/workers:1", "run_type": "iteration",
+          "iterations": 1, "real_time": 10, "cpu_time": 10, "time_unit": "ms",
+          "tasks_per_s": 100})";
+  auto console = [&](const std::string& context) {
+    return render_summary(
+        summarise(parse_report(R"({"context": )" + context + R"(, "benchmarks": [)" + row + "]}",
+                               "context.json")),
+        summary_format::console);
+  };
+  const std::string debian = console(
+      R"({"execbench_version": "0.1.0", "git_sha": "ca630fa", "build_type": "Release",
+          "compiler": "gcc 12.2.0", "cpu_model": "AMD EPYC", "num_cpus": 2,
+          "kernel": "6.1.0", "library_build_type": "debug", "benchmark_version": "1.7.1"})");
+  EXPECT_NE(debian.find("Run: execbench 0.1.0 at ca630fa, a Release build by gcc 12.2.0, on AMD "
+                        "EPYC (2 CPUs), kernel 6.1.0."),
+            std::string::npos)
+      << debian;
+  EXPECT_NE(debian.find("Google Benchmark 1.7.1, the timing harness, reports its own library as "
+                        "a debug build (library_build_type): it times the loop and runs none of "
+                        "the measured code, which is a Release build (build_type)."),
+            std::string::npos)
+      << debian;
+  // The same build on both sides: nothing to explain.
+  const std::string same = console(R"({"build_type": "Release", "library_build_type": "release"})");
+  EXPECT_EQ(same.find("Google Benchmark"), std::string::npos) << same;
+  EXPECT_NE(same.find("Run: execbench, a Release build."), std::string::npos) << same;
+  // No context: no line.
+  const std::string none = console("{}");
+  EXPECT_EQ(none.find("Run:"), std::string::npos) << none;
+  EXPECT_EQ(none.find("Google Benchmark"), std::string::npos) << none;
+  // The summary's JSON stays as DESIGN.md has it: no context there.
+  const auto document = nlohmann::json::parse(
+      render_summary(summarise(parse_report(
+                         R"({"context": {"build_type": "Release"}, "benchmarks": [)" + row + "]}",
+                         "context.json")),
+                     summary_format::json));
+  EXPECT_FALSE(document.contains("context"));
+}
+
+// Figures the reader keeps (negative, huge, tiny, infinite) still read as text: the reports are
+// fuzzed, and a bad figure must never reach e-notation or undefined behaviour.
+TEST(render_summary, bad_figures_read_as_text) {
+  std::string rows;
+  const char* values[] = {"-17856.4", "1e300", "1e-300", "Infinity", "-Infinity", "0"};
+  int i = 0;
+  for (const char* value : values) {
+    if (!rows.empty()) rows += ",";
+    const std::string name = "w/r" + std::to_string(i++) + "/workers:1";
+    rows += R"({"name": ")" + name + R"(", "run_name": ")" + name +
+            R"(", "run_type": "iteration", "iterations": 1, "real_time": 10, "cpu_time": 10,
+                "time_unit": "ms", "tasks_per_s": )" +
+            value + R"(, "lat_p99_us": )" + value + R"(, "efficiency": )" + value + "}";
+  }
+  const report_summary summary =
+      summarise(parse_report(R"({"context": {}, "benchmarks": [)" + rows + "]}", "bad.json"));
+  for (auto format : {summary_format::console, summary_format::markdown}) {
+    const std::string text = render_summary(summary, format);
+    EXPECT_EQ(text.find("e+"), std::string::npos) << text;
+    EXPECT_EQ(text.find("e-3"), std::string::npos) << text;
+    EXPECT_EQ(text.find("inf"), std::string::npos) << text;
+    EXPECT_EQ(text.find("nan"), std::string::npos) << text;
+    EXPECT_NE(text.find("-17,860"), std::string::npos) << text;
+    EXPECT_NE(text.find("1×10³⁰⁰"), std::string::npos) << text;
+    EXPECT_NE(text.find("∞"), std::string::npos) << text;
+  }
 }
 
 TEST(render_summary, markdown_golden) {

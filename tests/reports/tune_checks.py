@@ -76,7 +76,7 @@ check(result.returncode == 0 and os.path.getsize(os.path.join(out, "tune.svg")) 
 
 # Console and Markdown, --output atomic and quiet.
 result = tune("sweep.json")
-check("unreliable fit, R² = 0.04: the recommendation rests on the measured points only"
+check("unreliable fit, R² = 0.0352: the recommendation rests on the measured points only"
       in result.stdout, "console says the fit is unreliable")
 out = os.path.join(work, "tune.md")
 result = tune("--format", "markdown", "-o", out, "sweep.json")

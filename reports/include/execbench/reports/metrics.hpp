@@ -25,7 +25,8 @@ std::string_view to_string(direction value);
 /// Benchmark's items_per_second and bytes_per_second.
 const std::vector<std::string>& default_metrics();
 
-/// A value of `metric` for people: times in ns are scaled to a readable unit.
+/// A value of `metric` for people (number_format.hpp): times (real_time, cpu_time, *_ns, *_us,
+/// *_ms) in the unit that reads best, *_mb in MB, the rest as counts.
 std::string format_metric_value(std::string_view metric, double value);
 
 }  // namespace execbench::reports

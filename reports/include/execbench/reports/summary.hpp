@@ -2,6 +2,7 @@
 // summary: one report, per workload, runtimes ranked by their median figure with a range and n,
 // runtimes that cannot be told apart from the best reported tied, with p99 and efficiency beside.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,10 @@ struct report_summary {
   /// repetition (counter speed_probe_ns), min, median and max over them; n = 0 when absent.
   double speed_probe_min = 0, speed_probe_median = 0, speed_probe_max = 0;
   std::size_t speed_probe_n = 0;
+  /// The run's context as text, for the line that says what ran where: execbench_version,
+  /// git_sha, build_type, compiler, cpu_model, num_cpus, hardware_concurrency, kernel,
+  /// library_build_type, benchmark_version (absent keys absent).
+  std::map<std::string, std::string> context;
   std::vector<workload_summary> workloads;
 };
 

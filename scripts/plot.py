@@ -25,6 +25,7 @@ rules): one line on stderr naming the file and the problem, exit status 2, nothi
 
 import argparse
 import base64
+import decimal
 import errno
 import glob
 import html
@@ -56,6 +57,93 @@ RUNTIME_COLOURS = {
 VERDICT_COLOURS = {"slower": "#d62728", "faster": "#2ca02c", "same": "#7f7f7f",
                    "inconclusive": "#bcbd22", "no verdict": "#17becf"}
 THROUGHPUT_UNITS = {"tasks_per_s": "tasks/s", "items_per_second": "items/s", "runs_per_s": "runs/s"}
+
+
+# --------------------------------------------------------------------------------------------
+# Figures for people: tests/reports/data/number_formats.json holds the rule and its cases, shared
+# with execbench-report's summaries (17,860 tasks/s, 1.2 ms, 93 M/s; never 1.786e+04).
+
+
+def _significant(magnitude, figures):
+    """`magnitude` (> 0) rounded half away from zero to `figures` significant figures, as a
+    Decimal: binary floats round 85.25 down; people round it up."""
+    exact = decimal.Decimal(repr(magnitude))
+    step = decimal.Decimal(1).scaleb(exact.adjusted() - figures + 1)
+    return exact.quantize(step, rounding=decimal.ROUND_HALF_UP)
+
+
+def _plain(number):
+    """A Decimal as text without exponent, trailing zeros after the point dropped."""
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _with_unit(number, prefix, unit):
+    if prefix:
+        return f"{number} {prefix}{unit}" if unit.startswith("/") or not unit else \
+            f"{number} {prefix} {unit}"
+    return f"{number} {unit}" if unit else number
+
+
+def format_count(value, unit=""):
+    """A count or rate as people write it: '12.3', '17,860 tasks/s', '93.4 M items/s'."""
+    if value is None or not math.isfinite(value):
+        return "-" if value is None or math.isnan(value) else ("∞" if value > 0 else "-∞")
+    sign, magnitude = ("-" if value < 0 else ""), abs(value)
+    if magnitude == 0:
+        return _with_unit("0", "", unit)
+    if magnitude < 1000:
+        rounded = _significant(magnitude, 3)
+        if rounded < 1000:
+            return _with_unit(sign + _plain(rounded), "", unit)
+    if magnitude < 1e6:
+        # Four significant figures, and whole (999.6 is 1,000, not 999).
+        rounded = _significant(magnitude, 4).quantize(1, rounding=decimal.ROUND_HALF_UP)
+        if rounded < 1e6:
+            return _with_unit(f"{sign}{int(rounded):,}", "", unit)
+    for prefix, scale in (("M", 1e6), ("G", 1e9), ("T", 1e12)):
+        rounded = _significant(magnitude / scale, 3)
+        if rounded < 1000 or prefix == "T":
+            text = _plain(rounded) if rounded < 1000 else f"{int(rounded):,}"
+            return _with_unit(sign + text, prefix, unit)
+
+
+_DURATION_UNITS = (("ns", 1.0), ("µs", 1e3), ("ms", 1e6), ("s", 1e9))
+
+
+def format_duration(value, unit="ns"):
+    """A duration given in `unit` (ns, us or µs, ms, s) in the unit that puts it in [1, 1000):
+    '1.2 ms', '500 ns', '2.5 s'; from 1,000 s up as a count of seconds."""
+    unit = "µs" if unit == "us" else unit
+    if value is None or not math.isfinite(value):
+        return format_count(value)
+    if value == 0:
+        return f"0 {unit}"
+    sign, ns = ("-" if value < 0 else ""), abs(value) * dict(_DURATION_UNITS)[unit]
+    for index, (name, scale) in enumerate(_DURATION_UNITS):
+        last = index == len(_DURATION_UNITS) - 1
+        if ns < 1000 * scale or last:
+            rounded = _significant(ns / scale, 3)
+            if rounded < 1000 or last:
+                if rounded >= 1000:
+                    return sign + format_count(ns / scale, "s")
+                return f"{sign}{_plain(rounded)} {name}"
+    raise AssertionError("unreachable")
+
+
+def format_figure(value, metric):
+    """A metric's value as people read it, by what the metric is."""
+    if metric in ("real_time", "cpu_time"):
+        return format_duration(value, "ns")
+    if metric.endswith("_us"):
+        return format_duration(value, "us")
+    if metric.endswith("_ms"):
+        return format_duration(value, "ms")
+    if metric in THROUGHPUT_UNITS:
+        return format_count(value, THROUGHPUT_UNITS[metric])
+    if metric == "max_rss_mb":
+        return format_count(value, "MB")
+    return format_count(value)
 
 
 class InputError(Exception):
@@ -264,10 +352,41 @@ def benchmarks(document):
             "name": name, "workload": workload, "runtime": runtime or name,
             "workers": workers if workers is not None else 1,
             "metrics": {k: statistics.median(v) for k, v in values.items()},
+            "samples": values,
             "repetitions": len(samples[name]) or len(rows),
             "error": errors.get(name) if not rows else None,
         })
     return result
+
+
+def median_range(samples):
+    """(median, low, high, n, kind) of `samples` by execbench-report summary's rule
+    (median_interval.hpp): below 6 samples the min-max ('min_max'; 'single' for one); from 6 on
+    the order-statistic 95% interval of the median [x(j), x(n+1-j)], j the largest rank whose
+    pair still covers 95% ('order_statistic')."""
+    values = sorted(v for v in samples if not math.isnan(v))
+    n = len(values)
+    if n == 0:
+        return (math.nan, math.nan, math.nan, 0, "single")
+    middle = statistics.median(values)
+    if n == 1:
+        return (middle, middle, middle, 1, "single")
+    if n < 6:
+        return (middle, values[0], values[-1], n, "min_max")
+    below, j = 0.0, 0  # below: P(B <= j - 1), B ~ Binomial(n, 1/2)
+    while True:
+        next_below = below + math.comb(n, j) / 2 ** n
+        if 1 - 2 * next_below < 0.95:
+            break
+        below, j = next_below, j + 1
+    return (middle, values[j - 1], values[n - j], n, "order_statistic")
+
+
+def row_range(row, metric):
+    """median_range of a row's samples of `metric` (throughput "runs_per_s" from real_time)."""
+    if metric == "runs_per_s":
+        return median_range([1e9 / t for t in row["samples"].get("real_time", []) if t > 0])
+    return median_range(row["samples"].get(metric, []))
 
 
 def by_workload(rows):

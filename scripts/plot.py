@@ -40,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 
 # matplotlib is imported on first use (load_pyplot): it takes a second or two to import, and bad
 # input or --help should answer at once.
@@ -472,15 +473,25 @@ def grid(count, width=5.2, height=3.8, rows_per_panel=1):
 def finish(fig, title, handles, legend_title):
     """One legend for the whole figure, under the panels: colours mean the same in every panel,
     and a legend inside a panel hides bars."""
+    width, height = fig.get_size_inches()
+    # Wrapped to the figure's width (about 11 characters an inch at 12 pt): a one-panel figure
+    # would clip a long title.
+    title = "\n".join(textwrap.wrap(title, int(width * 11))) if title else title
+    lines = title.count("\n") + 1 if title else 0
     fig.suptitle(title)
+    top = 1 - (0.12 + 0.25 * lines) / height
     if handles:
-        fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(len(handles), 8),
+        # As many columns as fit the figure's width (about 0.08 inch a character, 0.7 for the
+        # swatch and the gap), at most 8.
+        longest = max(len(str(label)) for label in handles)
+        columns = max(1, min(len(handles), 8, int(width / (0.08 * longest + 0.7))))
+        fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=columns,
                    title=legend_title, frameon=False)
-        rows = math.ceil(len(handles) / 8)
-        # About 0.75 inch per legend line (with its title), whatever the figure's height.
-        fig.tight_layout(rect=(0, 0.75 * rows / fig.get_size_inches()[1], 1, 0.96))
+        rows = math.ceil(len(handles) / columns)
+        # About a quarter inch a legend line, its title and a margin besides.
+        fig.tight_layout(rect=(0, (0.45 + 0.25 * rows) / height, 1, top))
     else:
-        fig.tight_layout(rect=(0, 0, 1, 0.96))
+        fig.tight_layout(rect=(0, 0, 1, top))
     return fig
 
 
@@ -513,7 +524,7 @@ def chart_runtimes(groups):
                     xs.append(r_index - 0.4 + width * (w_index + 0.5))
                     tput.append(throughput(match[0], metric))
                     p99.append(match[0]["metrics"].get("lat_p99_us", float("nan")))
-            handles[str(w)] = top.bar(xs, tput, width, color=colour_of[w])
+            handles[w] = top.bar(xs, tput, width, color=colour_of[w])
             if any(not math.isnan(v) for v in p99):
                 has_latency = True
                 bottom.bar(xs, p99, width, color=colour_of[w])
@@ -524,15 +535,20 @@ def chart_runtimes(groups):
         top.set_title(f"{workload}: throughput")
         top.set_ylabel(f"throughput ({THROUGHPUT_UNITS[metric]})")
         bottom.set_title(f"{workload}: p99 latency")
-        bottom.set_ylabel("p99 latency (µs)")
-        if not has_latency:
-            bottom.text(0.5, 0.5, "no latency counters", ha="center", va="center",
-                        transform=bottom.transAxes, color="gray")
+        if has_latency:
+            # A linear axis shows the worst runtime and flattens the rest.
+            _log_axis(bottom, "lat_p99_us", [r["metrics"].get("lat_p99_us", math.nan) for r in rows])
+            bottom.set_ylabel("p99 latency (log axis)")
+        else:
+            bottom.remove()  # no empty panels
+        top.yaxis.set_major_formatter(_figure_formatter(metric))
     # Unused panels of the last line (two axes per workload).
     used_lines = math.ceil(len(groups) / columns)
     for column in range(len(groups) - (used_lines - 1) * columns, columns):
         axes[2 * used_lines - 2][column].set_visible(False)
         axes[2 * used_lines - 1][column].set_visible(False)
+    # Worker counts in numeric order, whichever workload showed them first.
+    handles = {str(w): handles[w] for w in sorted(handles)}
     return finish(fig, "Throughput and p99 latency per runtime and worker count "
                        "(median of repetitions; runtimes ranked by best throughput)",
                   handles, "workers")
@@ -545,7 +561,7 @@ def chart_scaling(groups):
         ax = axes.flat[index]
         metric = throughput_metric(rows)
         all_workers = sorted({r["workers"] for r in rows})
-        for runtime in sorted({r["runtime"] for r in rows}):
+        for runtime in sorted({r["runtime"] for r in rows}, key=runtime_key):
             points = sorted((r["workers"], throughput(r, metric)) for r in rows
                             if r["runtime"] == runtime)
             handles[runtime], = ax.plot([p[0] for p in points], [p[1] for p in points], marker="o",
@@ -555,9 +571,11 @@ def chart_scaling(groups):
         ax.set_xticklabels([str(w) for w in all_workers])
         ax.set_xlabel("workers (log scale)")
         ax.set_ylabel(f"throughput ({THROUGHPUT_UNITS[metric]})")
+        ax.yaxis.set_major_formatter(_figure_formatter(metric))
         ax.set_title(workload)
         ax.grid(alpha=0.3)
     hide_unused(axes, len(groups))
+    handles = {r: handles[r] for r in sorted(handles, key=runtime_key)}
     return finish(fig, "Scaling: throughput against worker count (median of repetitions)",
                   handles, "runtime")
 
@@ -566,7 +584,8 @@ def chart_latency(groups):
     with_latency = {w: rows for w, rows in groups.items()
                     if any("lat_p99_us" in r["metrics"] for r in rows)}
     if not with_latency:
-        with_latency = groups  # still a chart, saying there is nothing to show
+        raise InputError("no row has latency counters (lat_p50_us, lat_p99_us, lat_p999_us): "
+                         "nothing to draw")
     fig, axes, columns = grid(len(with_latency))
     percentiles = [("lat_p50_us", "p50"), ("lat_p99_us", "p99"), ("lat_p999_us", "p99.9")]
     colours = ["#9ecae1", "#3182bd", "#08519c"]
@@ -575,12 +594,10 @@ def chart_latency(groups):
         ax = axes.flat[index]
         best = best_per_runtime(rows, throughput_metric(rows))
         width = 0.8 / len(percentiles)
-        drawn = False
         for p_index, (metric, label) in enumerate(percentiles):
             values = [row["metrics"].get(metric, float("nan")) for row in best.values()]
             if all(math.isnan(v) for v in values):
                 continue
-            drawn = True
             handles[label] = ax.bar([i - 0.4 + width * (p_index + 0.5) for i in range(len(best))],
                                     values, width, color=colours[p_index])
         ax.set_xticks(range(len(best)))
@@ -588,14 +605,9 @@ def chart_latency(groups):
                            rotation=20, ha="right", fontsize="small")
         ax.set_title(workload)
         ax.grid(axis="y", alpha=0.3)
-        if drawn:
-            ax.set_yscale("log")
-            ax.set_ylabel("latency (µs, log scale)")
-        else:
-            ax.set_ylabel("latency (µs)")
-            ax.set_xticks([])
-            ax.text(0.5, 0.5, "no latency counters", ha="center", va="center",
-                    transform=ax.transAxes, color="gray")
+        _log_axis(ax, "lat_p99_us", [row["metrics"].get(m, math.nan) for row in best.values()
+                                     for m, _ in percentiles])
+        ax.set_ylabel("latency (log axis)")
     hide_unused(axes, len(with_latency))
     return finish(fig, "Task latency percentiles per runtime, at its best worker count (Nw)",
                   handles, "percentile")
@@ -705,9 +717,13 @@ def chart_tune(result):
         ax.set_xticks(workers)
         ax.set_xticklabels([str(w) for w in workers], fontsize="small")
         ax.set_xlabel("workers (log scale)")
-        ax.set_ylabel("p99 latency (µs)" if open_loop else "throughput (tasks/s)")
+        ax.set_ylabel("p99 latency (log axis)" if open_loop else "throughput (tasks/s)")
         if open_loop:
-            ax.set_yscale("log")  # a runtime that falls behind at few workers is far off
+            # A runtime that falls behind at few workers is far off.
+            _log_axis(ax, "lat_p99_us", [v for m, lo, hi in zip(medians, *errors)
+                                         for v in (m - lo, m + hi)])
+        else:
+            ax.yaxis.set_major_formatter(_figure_formatter("tasks_per_s"))
         n_star = "none" if r["n_star"] is None else f"{r['n_star']:.3g}"
         fit = (f"R² = {r['r2']:.3f}" if r["reliable"]
                else f"unreliable fit, R² = {r['r2']:.2f}")
@@ -1216,16 +1232,16 @@ def chart_strip(entries, prefix, threshold):
 # execbench-report compare calls significant between consecutive commits.
 
 
-def _git(*args):
+def _git(repo, *args):
     try:
-        result = subprocess.run(["git", "-C", REPO_ROOT, *args], capture_output=True, text=True,
+        result = subprocess.run(["git", "-C", repo, *args], capture_output=True, text=True,
                                 timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def _commit_order(shas):
+def _commit_order(shas, repo):
     """{sha: position} in the repository's commit order (ancestors first), or None when the
     repository is not at hand or lacks one of the commits."""
     if not shas or any(not s for s in shas):
@@ -1234,25 +1250,25 @@ def _commit_order(shas):
     for sha in set(shas):
         if not re.fullmatch(r"[0-9a-fA-F]{4,40}", sha):
             return None
-        resolved = _git("rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}")
+        resolved = _git(repo, "rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}")
         if not resolved:
             return None
         full[sha] = resolved
-    listing = _git("rev-list", "--topo-order", "--reverse", *sorted(set(full.values())))
+    listing = _git(repo, "rev-list", "--topo-order", "--reverse", *sorted(set(full.values())))
     if listing is None:
         return None
     position = {commit: i for i, commit in enumerate(listing.split())}
     return {sha: position[commit] for sha, commit in full.items()}
 
 
-def history_commits(paths, documents):
+def history_commits(paths, documents, repo=REPO_ROOT):
     """[{sha, label, date, paths, documents}] in commit order (git rev-list --topo-order over
     the reports' context git_sha) when the repository holds every commit, else by context date;
     reports of one commit pooled. Returns (commits, how they were ordered)."""
     contexts = [d.get("context", {}) for d in documents]
     shas = [str(c.get("git_sha", "")) for c in contexts]
     dates = [str(c.get("date", "")) for c in contexts]
-    order = _commit_order(shas)
+    order = _commit_order(shas, repo)
     commits = {}
     for path, document, sha, date in zip(paths, documents, shas, dates):
         key = sha or f"(no git_sha: {os.path.basename(path)})"
@@ -1301,10 +1317,10 @@ def _best_row(rows):
     return max(rows, key=lambda r: throughput(r, metric)), metric
 
 
-def build_history(paths, documents, binary, threshold=None, alpha=None):
+def build_history(paths, documents, binary, threshold=None, alpha=None, repo=REPO_ROOT):
     """The history: commits in order, per workload and commit the best row with its ranges, and
     the verdicts of compare between consecutive commits for that row."""
-    commits, how = history_commits(paths, documents)
+    commits, how = history_commits(paths, documents, repo)
     series = {}
     for index, commit in enumerate(commits):
         rows = pooled_rows(commit["documents"])
@@ -1324,21 +1340,28 @@ def build_history(paths, documents, binary, threshold=None, alpha=None):
         verdicts = {}
         for r in result["rows"]:
             verdicts[(r["benchmark"], r["metric"])] = r
+        significant = [r for r in result["rows"] if r["gated"]
+                       and r["verdict"] in ("faster", "slower")]
         for workload, points in series.items():
             for point in points:
                 if point["commit"] != index:
                     continue
-                for key in (point["metric"], "lat_p99_us", result.get("gate_metric", "efficiency")):
+                for key in (point["metric"], "lat_p99_us"):
                     r = verdicts.get((point["row"]["name"], key))
                     if r is None:
                         continue
                     point["verdicts"][key] = r
-                    if r["verdict"] in ("faster", "slower"):
-                        changes.append({"workload": workload, "from": commits[index - 1]["label"],
-                                        "to": commits[index]["label"], "commit": index,
-                                        "benchmark": r["benchmark"], "metric": key,
-                                        "verdict": r["verdict"], "change": r["change"],
-                                        "gated": r["gated"]})
+                    if r["verdict"] in ("faster", "slower") and r not in significant:
+                        significant.append(r)
+        # The table lists every gated row that changed and the drawn rows' own changes.
+        for r in significant:
+            workload = parse_name(r["benchmark"])[0]
+            if workload in series:
+                changes.append({"workload": workload, "from": commits[index - 1]["label"],
+                                "to": commits[index]["label"], "commit": index,
+                                "benchmark": r["benchmark"], "metric": r["metric"],
+                                "verdict": r["verdict"], "change": r["change"],
+                                "gated": r["gated"]})
     return {"commits": commits, "order": how, "series": series, "changes": changes}
 
 
@@ -1491,7 +1514,7 @@ def _context_value(key, value):
             f"{format_count(c.get('size', 0) / 1024, 'KiB') if c.get('size', 0) < 1 << 20 else format_count(c.get('size', 0) / (1 << 20), 'MiB')}"
             + (f" (shared by {c['num_sharing']})" if c.get("num_sharing", 1) > 1 else "")
             for c in value if isinstance(c, dict))
-    if isinstance(value, (dict, list)):
+    if isinstance(value, (dict, list, bool)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 
@@ -1881,7 +1904,8 @@ def _read_documents(paths):
 def cmd_history(args):
     documents = _read_documents(args.reports)
     binary = find_report_binary(args.report_bin)
-    history = build_history(args.reports, documents, binary, args.threshold, args.alpha)
+    history = build_history(args.reports, documents, binary, args.threshold, args.alpha,
+                            args.repo)
     if not history["series"]:
         raise InputError(f"{args.reports[0]}: no successful workload rows to draw a history of")
     workloads = sorted(history["series"], key=lambda w: (w.startswith("primitive/"), w))
@@ -1911,7 +1935,7 @@ def cmd_html(args):
             history_paths.append(report)
             history_documents.append(document)
         history = build_history(history_paths, history_documents, binary, args.threshold,
-                                args.alpha)
+                                args.alpha, args.repo)
     page = build_page(report, document, summary, comparison, base, base_documents, history)
 
     def write(temporary):
@@ -2000,6 +2024,9 @@ def parser():
                      help="execbench JSON report, optionally preceded by a baseline report")
     sub.add_argument("--history", metavar="REPORT", nargs="+",
                      help="reports of other commits (with REPORT) for the history section")
+    sub.add_argument("--repo", metavar="DIR", default=REPO_ROOT,
+                     help="git repository whose commit order orders the history (default: the "
+                          "one holding plot.py)")
     sub.set_defaults(run=cmd_html)
     sub = commands.add_parser("history", parents=[common, stats],
                               help="each workload's best throughput and p99 across commits",
@@ -2011,6 +2038,9 @@ def parser():
                                           "execbench-report compare calls significant between "
                                           "consecutive commits. Writes history.png and .svg.")
     sub.add_argument("reports", metavar="REPORT", nargs="+", help="execbench JSON reports")
+    sub.add_argument("--repo", metavar="DIR", default=REPO_ROOT,
+                     help="git repository whose commit order orders the reports (default: the "
+                          "one holding plot.py)")
     sub.set_defaults(run=cmd_history)
     return top
 

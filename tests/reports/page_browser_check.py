@@ -3,8 +3,9 @@
 chromium-driver and python3-selenium: scripts/bootstrap --test-tools) and checked as rendered:
 the answer table within the first screen (1366x768), every section of the contents present,
 visible and scrolled to by its link, every chart drawn with a non-zero size, every point's hover
-text present, and no console errors. Two pages: the fixture report alone (workloads and
-primitives), and BASE against NEW with their history (comparison, strip plots, history).
+text present, and no console errors. Three pages: the fixture report alone (workloads and
+primitives), one shaped like a default run (14 workloads: the answer must still fit the first
+screen), and BASE against NEW with their history (comparison, strip plots, history).
 
 Usage: page_browser_check.py PLOT_PY EXECBENCH_REPORT DATA_DIR WORK_DIR
        page_browser_check.py --screenshot PNG REPORT [EXECBENCH_REPORT]
@@ -131,14 +132,18 @@ def main():
     plot, binary, data, work = arguments(4)
     global PLOT
     PLOT = plot
+    from checks_common import write_default_like_report
+    driver, profile = browser()  # first: a missing browser fails at once
     single = make_page(os.path.join(work, "single"), os.path.join(data, "report.json"),
                        "--report-bin", binary)
+    default_like = make_page(os.path.join(work, "default_like"), write_default_like_report(
+        data, os.path.join(work, "default_like.json")), "--report-bin", binary)
     compared = make_page(os.path.join(work, "compared"), os.path.join(data, "base.json"),
                          os.path.join(data, "new.json"), "--history", os.path.join(data, "base.json"),
                          "--report-bin", binary)
-    driver, profile = browser()
     try:
         check_page(driver, single, "report.json", check)
+        check_page(driver, default_like, "a default run's shape (14 workloads)", check)
         check_page(driver, compared, "base.json new.json --history", check)
     finally:
         driver.quit()

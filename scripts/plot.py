@@ -1,26 +1,34 @@
 #!/usr/bin/python3
-"""Charts from execbench reports (Google Benchmark JSON written by the execbench binary).
+"""Charts and the HTML page from execbench reports (Google Benchmark JSON written by execbench).
 
-Commands (each writes PNG and SVG into -o DIR and prints every path it writes):
-  runtimes REPORT      per workload, throughput and p99 latency per runtime and worker count
+Commands (the charts write PNG and SVG into -o DIR; every command prints every path it writes):
+  runtimes REPORT      per workload, throughput and p99 latency (log axis) per runtime and workers
   scaling REPORT       throughput against workers, one line per runtime (log2 x axis)
   latency REPORT       p50, p99 and p99.9 per runtime, at each runtime's best worker count
   compare BASE NEW     change per benchmark with its confidence interval, coloured by verdict
   tune SWEEP           per workload x runtime of a worker-count sweep: measured throughput, the
                        fitted USL curve, N*, the Goetz estimate and the recommended worker count
-  html REPORT [BASE]   one self-contained HTML page: every chart (embedded SVG) and the summary
+  history REPORT...    each workload's best throughput and its p99 across commits (in the
+                       repository's commit order, by date without it), significant changes ringed
+  html [BASE] REPORT [--history REPORT...]
+                       DIR/report.html, one self-contained page (inline SVG, no script, no URL):
+                       the answer per workload first, a section per workload, the primitives,
+                       METG and host floors, with BASE the verdicts beside each row's
+                       repetitions, with --history the history, the context last
 
-Statistics for `compare` (and `html` with BASE) come from `execbench-report compare --format json`,
-and the fits of `tune` from `execbench-report tune --format json`, so the charts and the CLI never
-disagree: the binary is --report-bin, else $EXECBENCH_REPORT, else
-build/release/reports/execbench-report (then any build/*/reports/) under the repository, else
-execbench-report on PATH.
+BASE goes before NEW everywhere, as in execbench-report compare. The page's answer comes from
+`execbench-report summary --format json`, the statistics of `compare`, `history` and `html` with
+BASE from `execbench-report compare --format json`, and the fits of `tune` from
+`execbench-report tune --format json`, so the charts and the CLI never disagree: the binary is
+--report-bin, else $EXECBENCH_REPORT, else build/release/reports/execbench-report (then any
+build/*/reports/) under the repository, else execbench-report on PATH. Figures read as people
+write them (17,860 tasks/s, 1.2 ms, 93 M/s: tests/reports/data/number_formats.json).
 
 Runs under /usr/bin/python3: Debian's python3-matplotlib and python3-numpy are installed for it.
 Bad input (missing or unreadable file, a directory, empty, truncated or not JSON, not a Google
 Benchmark report or fields of the wrong type, no rows, every row errored: execbench-report's
-rules): one line on stderr naming the file and the problem, exit status 2, nothing written
-(every file goes to a temporary name and is renamed once all are written).
+rules) and usage errors: one line on stderr naming the input and the problem, exit status 2,
+nothing written (every file goes to a temporary name and is renamed once all are written).
 """
 
 import argparse

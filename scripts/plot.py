@@ -32,7 +32,6 @@ nothing written (every file goes to a temporary name and is renamed once all are
 """
 
 import argparse
-import base64
 import decimal
 import errno
 import glob
@@ -1519,9 +1518,13 @@ def context_line(context):
 def _context_value(key, value):
     if key == "caches" and isinstance(value, list):
         names = {"Data": "d", "Instruction": "i", "Unified": ""}
+
+        def size(c):
+            size = c.get("size", 0)
+            return format_count(size / 1024, "KiB") if size < 1 << 20 else \
+                format_count(size / (1 << 20), "MiB")
         return ", ".join(
-            f"L{c.get('level')}{names.get(c.get('type'), '')} "
-            f"{format_count(c.get('size', 0) / 1024, 'KiB') if c.get('size', 0) < 1 << 20 else format_count(c.get('size', 0) / (1 << 20), 'MiB')}"
+            f"L{c.get('level')}{names.get(c.get('type'), '')} {size(c)}"
             + (f" (shared by {c['num_sharing']})" if c.get("num_sharing", 1) > 1 else "")
             for c in value if isinstance(c, dict))
     if isinstance(value, (dict, list, bool)):
@@ -1810,10 +1813,10 @@ def build_page(report_path, document, summary, comparison=None, base_path=None,
             named = {r["name"]: r for r in w["rows"]}
             top = [named[n] for n in w["best"] if n in named]
             if top:
+                figure = _summary_figure({k: top[0][k] for k in ("median", "low", "high", "n",
+                                                                 "range")}, w["rank_by"])
                 lines.append(f"<tr><td class='l'>{_e(name.removeprefix('primitive/'))}</td>"
-                             f"<td class='l'>" + " ≈ ".join(f"<b>{_e(r['runtime'])}</b> "
-                                                           f"({r['workers']})" for r in top)
-                             + f"</td><td>{_e(_summary_figure({k: top[0][k] for k in ('median', 'low', 'high', 'n', 'range')}, w['rank_by']))}</td></tr>")
+                             f"<td class='l'>{_best_cell(top)}</td><td>{_e(figure)}</td></tr>")
         part = ["<section id='primitives'><h2>Primitives</h2>",
                 "<p>The cost floors of each runtime (README: The primitives).</p>",
                 "<table><tr><th class='l'>primitive</th><th class='l'>best runtime (workers)</th>"

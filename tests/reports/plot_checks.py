@@ -9,6 +9,7 @@ else.
 
 Usage: plot_checks.py PLOT_PY EXECBENCH_REPORT DATA_DIR WORK_DIR"""
 
+import json
 import os
 import re
 import subprocess
@@ -138,6 +139,28 @@ for what, path in write_unusual_reports(inputs, data).items():
     out = os.path.join(work, what)
     expect_files(run("scaling", path, "-o", out, "--formats", "svg"), f"scaling of {what}",
                  ["scaling.svg"], out)
+    expect_files(run("html", path, "-o", out, "--report-bin", binary), f"html of {what}",
+                 ["report.html"], out)
+    if what.startswith("interrupted"):
+        check("An interrupted run" in page(what), f"html of {what}: says so at the top")
+
+# METG rows and host floors get their section; a report without them has none.
+with open(os.path.join(data, "base.json")) as f:
+    document = json.load(f)
+samples = [r for r in document["benchmarks"] if r.get("run_type") != "aggregate"][:4]
+for index, row in enumerate(samples):
+    name = f"metg/cpu/{('loop', 'asio')[index % 2]}/workers:{1 + index // 2}"
+    document["benchmarks"].append(dict(row, name=name, run_name=name, metg_us=10.0 + index))
+document["context"]["floors"] = {"tcp_round_trip_us": {"median": 23.4, "low": 20.1, "high": 30.2}}
+metg_report = os.path.join(inputs, "metg.json")
+with open(metg_report, "w") as f:
+    json.dump(document, f)
+out = os.path.join(work, "metg")
+expect_files(run("html", metg_report, "-o", out, "--report-bin", binary), "html with METG rows",
+             ["report.html"], out)
+check("id='metg-floors'" in page("metg") and "metg/cpu" in page("metg")
+      and "23.4 µs" in page("metg"), "html with METG rows and floors: their section")
+check("metg-floors" not in page("html"), "html without them: no such section")
 
 # Whole or nothing: when one of a command's files cannot be written, none is.
 out = os.path.join(work, "half")

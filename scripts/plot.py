@@ -89,6 +89,16 @@ def _plain(number):
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _scientific(number):
+    """A Decimal as '1.23×10⁻⁵', trailing zeros of the mantissa dropped."""
+    exponent = number.adjusted()
+    mantissa = _plain(number.scaleb(-exponent))
+    return f"{mantissa}×10{str(exponent).translate(_SUPERSCRIPT)}"
+
+
 def _with_unit(number, prefix, unit):
     if prefix:
         return f"{number} {prefix}{unit}" if unit.startswith("/") or not unit else \
@@ -105,6 +115,9 @@ def format_count(value, unit=""):
         return _with_unit("0", "", unit)
     if magnitude < 1000:
         rounded = _significant(magnitude, 3)
+        if rounded.adjusted() < -4:
+            # Below 0.0001 positional text grows long: 4.12×10⁻⁵ reads better.
+            return _with_unit(sign + _scientific(rounded), "", unit)
         if rounded < 1000:
             return _with_unit(sign + _plain(rounded), "", unit)
     if magnitude < 1e6:
@@ -733,10 +746,11 @@ def chart_tune(result):
                                          for v in (m - lo, m + hi)])
         else:
             ax.yaxis.set_major_formatter(_figure_formatter("tasks_per_s"))
-        n_star = "none" if r["n_star"] is None else f"{r['n_star']:.3g}"
+        n_star = "none" if r["n_star"] is None else format_count(r["n_star"])
         fit = (f"R² = {r['r2']:.3f}" if r["reliable"]
                else f"unreliable fit, R² = {r['r2']:.2f}")
-        fit_line = (f"σ = {r['sigma']:.3g}, κ = {r['kappa']:.3g}, N* = {n_star}, {fit}"
+        fit_line = (f"σ = {format_count(r['sigma'])}, κ = {format_count(r['kappa'])}, "
+                    f"N* = {n_star}, {fit}"
                     if not open_loop else
                     f"{r['offered_rate_per_s']:,.0f} tasks/s offered: no USL fit drawn")
         recommended = str(r["recommended_workers"])

@@ -121,7 +121,9 @@ class asio_runtime::sleep_awaiter final : public detail::asio_wait_base {
   sleep_awaiter(asio_runtime& rt, std::chrono::steady_clock::time_point deadline) noexcept
       : rt_(&rt), deadline_(deadline) {}
 
-  bool await_ready() const noexcept { return deadline_ <= std::chrono::steady_clock::now(); }
+  // Every sleep goes through its timer, as on the loop, so that lag_stats counts each one: a
+  // deadline that passed before the task suspended is late too.
+  bool await_ready() const noexcept { return false; }
 
   template <class Promise>
   bool await_suspend(std::coroutine_handle<Promise> h) {

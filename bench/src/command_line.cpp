@@ -230,12 +230,63 @@ bool wants_runtime(const options& opts, std::string_view runtime_name) {
          std::find(opts.runtimes.begin(), opts.runtimes.end(), runtime_name) != opts.runtimes.end();
 }
 
-std::string own_flags_help(std::span<const std::string_view> runtimes,
+std::string describe(const rt::runtime_traits& traits) {
+  std::string text;
+  switch (traits.threads) {
+    case rt::thread_model::single_loop:
+      text = "one loop thread; waits suspend; CPU steps and blocking calls run on the loop";
+      break;
+    case rt::thread_model::offload_loop:
+      text = "a loop thread and a pool of N (N = workers; the loop is not counted); waits "
+             "suspend on the loop; CPU steps and blocking calls run on the pool";
+      break;
+    case rt::thread_model::async_pool:
+      text = "N threads; waits suspend; CPU steps and blocking calls hold a thread";
+      break;
+    case rt::thread_model::blocking:
+      text = "N threads; every wait, CPU step and blocking call holds a thread";
+      break;
+  }
+  if (traits.fixed_workers != 0) {
+    text += "; always " + std::to_string(traits.fixed_workers) + " (rows at workers:" +
+            std::to_string(traits.fixed_workers) + " only)";
+  }
+  if (traits.thread_per_post) text += "; a thread per task and per post";
+  if (traits.records_loop_lag) text += "; reports loop_lag_p99_us";
+  return text;
+}
+
+std::string own_flags_help(std::span<const runtime_entry> runtimes,
                            std::string_view over_budget) {
-  std::string names;
-  for (const auto name : runtimes) {
+  std::string names, table;
+  for (const auto& r : runtimes) {
     if (!names.empty()) names += ", ";
-    names += name;
+    names += r.name;
+    // "  name  description", wrapped at the rest of the help's width (95 columns) under the
+    // description's start.
+    std::string line = "  " + std::string(r.name);
+    line.resize(std::max<std::size_t>(line.size() + 2, 19), ' ');
+    const std::size_t indent = line.size();
+    const std::string words = describe(r.traits);
+    std::size_t col = indent;
+    std::size_t start = 0;
+    while (start < words.size()) {
+      std::size_t end = words.find(' ', start);
+      if (end == std::string::npos) end = words.size();
+      const std::size_t len = end - start;
+      if (col > indent && col + 1 + len > 95) {
+        line += '\n';
+        line.append(indent, ' ');
+        col = indent;
+      } else if (col > indent) {
+        line += ' ';
+        ++col;
+      }
+      line.append(words, start, len);
+      col += len;
+      start = end + 1;
+    }
+    table += line + "\n";
   }
   std::string text =
       R"(execbench: which concurrency runtime, with how many workers, for a mix of I/O and CPU work.
@@ -248,14 +299,13 @@ execbench's own flags:
   --runtimes=a,b       only these runtimes' rows (default: all), out of:
                        @RUNTIMES@
   --workers=LIST       worker counts to run, comma-separated, e.g. --workers=1,2,4.
-                       Workload rows: by default 1,2,64 for the pools (loop_offload:
-                       its pool's size; the loop thread is not counted), 1 for `loop` (one
-                       thread: its rows exist only for workers:1), minus the rows estimated to
-                       take over 2 s per run (below); an explicit --workers runs exactly the
-                       counts listed, those rows included.
-                       Primitives: by default 1,2. Blocking runtimes run timers_1k only at >= 64
-                       workers (default: 64), since each sleep holds a thread, and no
-                       timers_100k; thread_per_task has no post_* rows (a thread per post).
+                       Workload rows: by default 1,2,64, minus the rows estimated to take
+                       over 2 s per run (below); an explicit --workers runs exactly the counts
+                       listed, those rows included. A runtime that always has the same number
+                       of threads (below) has rows at that number only.
+                       Primitives: by default 1,2. A runtime whose waits hold a thread runs
+                       timers_1k only at >= 64 workers (default: 64) and no timers_100k; one
+                       that starts a thread per post has no post_* rows.
   --workload=FILE      a workload description (JSON, see workloads/README.md) to run INSTEAD
                        of the presets and the primitives; repeat it for several files. A file
                        that cannot be run (syntax, unknown key, wrong type, value out of range)
@@ -296,9 +346,12 @@ speed drifts from the calibration; without CPU steps, the plan's), efficiency (i
 makespan), kernel_cpu_ms (the CPU work at that measured speed), cpu_util, wait_compute_ratio
 (inf for a workload that waits and never computes), offered_rate_per_s (open loop),
 ctx_switches_vol, ctx_switches_invol (per run), max_rss_mb (the row's peak: the peak mark is
-reset per row through /proc/self/clear_refs), loop_lag_p99_us (loop, loop_offload, asio),
+reset per row through /proc/self/clear_refs), loop_lag_p99_us (the runtimes that report it),
 workers. Every preset runs on every runtime: none of the pairings is meaningless, only some
 are slow (a blocking runtime holds a thread per wait).
+
+Runtimes, as each declares itself (its traits: how it spends its threads):
+@RUNTIME_TABLE@
 
 Default workload rows left out (estimated run over 2 s: the larger of the ideal makespan, CPU
 work over usable cores, and thread-holding time over the threads; --workers brings them back):
@@ -309,6 +362,7 @@ Exit status: 0 on success, 2 on a command-line mistake (one line on stderr says 
 Google Benchmark's flags:
 )";
   text.replace(text.find("@RUNTIMES@"), 10, names);
+  text.replace(text.find("@RUNTIME_TABLE@\n"), 16, table);
   text.replace(text.find("@OVER_BUDGET@\n"), 14, over_budget);
   return text;
 }

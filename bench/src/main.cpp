@@ -29,7 +29,7 @@ std::vector<execbench::bench::planned_workload> planned;
 // Called by benchmark::Initialize for --help, which then exits with status 0.
 void print_help() {
   namespace bench = execbench::bench;
-  const auto own = bench::own_flags_help(bench::runtime_names<runtimes>(),
+  const auto own = bench::own_flags_help(bench::runtime_entries<runtimes>(),
                                          bench::over_budget_help<runtimes>(planned));
   std::fwrite(own.data(), 1, own.size(), stdout);
   benchmark::PrintDefaultHelp();

@@ -85,8 +85,8 @@ std::vector<planned_workload> load_workloads(const options& opts) {
   return planned;
 }
 
-double estimate_iteration_s(const planned_workload& w, thread_model model, std::size_t workers,
-                            std::string_view runtime_name, unsigned cores) {
+double estimate_iteration_s(const planned_workload& w, const rt::runtime_traits& runtime,
+                            std::size_t workers, unsigned cores) {
   const wl::plan& p = *w.plan;
   // What holds a thread, summed over all tasks (µs). A tcp exchange also waits its loopback
   // round trip, ~30 µs here, on top of the server's delay.
@@ -110,31 +110,24 @@ double estimate_iteration_s(const planned_workload& w, thread_model model, std::
   const double n = static_cast<double>(std::max<std::size_t>(workers, 1));
   const double usable_cores = std::min(n, static_cast<double>(std::max(cores, 1U)));
   double busy_us = w.ideal.value_us();
-  switch (model) {
-    case thread_model::single_loop:
+  switch (runtime.threads) {
+    case rt::thread_model::single_loop:
       busy_us = std::max(busy_us, cpu_us + blocking_us);
       break;
-    case thread_model::offload_loop:
-    case thread_model::async_pool:
+    case rt::thread_model::offload_loop:
+    case rt::thread_model::async_pool:
       busy_us = std::max({busy_us, cpu_us / usable_cores, (cpu_us + blocking_us) / n});
       break;
-    case thread_model::blocking:
+    case rt::thread_model::blocking:
       busy_us = std::max({busy_us, cpu_us / usable_cores, all_us / n});
       break;
   }
-  // Per-task scheduling cost, measured on a 2-core VM. thread_per_task starts (and joins) a
-  // thread per task, serially when few are allowed in flight: a whole task costs ~0.4 ms at 1
-  // worker without waits and ~2.5 ms with a timer wait (46,656-leaf trees: 17 s at 1 worker,
-  // 6 s at 2, 2 s at 4; 2,000 one-wait tasks: 7 s at 1), falling about as 1/N.
-  if (runtime_name == "thread_per_task") {
-    busy_us += static_cast<double>(w.work_tasks) * 2500.0 / n;
-    // Thread starts do not overlap each other: a tree of 56,000 tasks took 7-9 s per run at 64
-    // workers, about 150 us per task, however many run at once.
-    busy_us = std::max(busy_us, static_cast<double>(p.tasks().size()) * 150.0);
-  } else {
-    busy_us +=
-        static_cast<double>(p.tasks().size()) * 2.0 / static_cast<double>(std::max(cores, 1U));
-  }
+  // What scheduling the tasks costs the runtime (rt::task_cost).
+  const auto tasks = static_cast<double>(p.tasks().size());
+  const rt::task_cost& cost = runtime.cost;
+  busy_us += tasks * cost.per_task_us / static_cast<double>(std::max(cores, 1U));
+  busy_us += static_cast<double>(w.work_tasks) * cost.per_working_task_us / n;
+  busy_us = std::max(busy_us, tasks * cost.serial_per_task_us);
   return busy_us / 1e6;
 }
 

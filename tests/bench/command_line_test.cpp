@@ -1,6 +1,7 @@
 #include "execbench/bench/command_line.hpp"
 
 #include <array>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,12 +98,23 @@ TEST(wants_runtime, all_when_none_named) {
   EXPECT_TRUE(wants_runtime(opts, "asio"));
 }
 
-TEST(own_flags_help, names_every_flag_and_the_runtimes) {
-  constexpr std::array<std::string_view, 2> known = {"loop", "asio"};
+TEST(own_flags_help, names_every_flag_and_the_runtimes_with_their_traits) {
+  const std::array<runtime_entry, 2> known = {
+      runtime_entry{"one", {.threads = rt::thread_model::single_loop, .fixed_workers = 1}},
+      runtime_entry{"many", {.threads = rt::thread_model::blocking, .thread_per_post = true}}};
   const auto help = own_flags_help(known);
+  // The help with its wrapped lines joined again.
+  const auto joined = std::regex_replace(help, std::regex("\n {19}"), " ");
   for (const std::string_view expected :
-       {"--runtimes=a,b", "--workers=LIST", "--workload=FILE", "loop, asio\n"}) {
-    EXPECT_NE(help.find(expected), std::string::npos) << expected;
+       {"--runtimes=a,b", "--workers=LIST", "--workload=FILE", "one, many\n",
+        "  one              one loop thread;", "(rows at workers:1 only)",
+        "  many             N threads; every wait", "a thread per task and per post"}) {
+    EXPECT_NE(joined.find(expected), std::string::npos) << expected;
+  }
+  // Wrapped as the rest of the help is, at 95 columns.
+  std::size_t start = 0;
+  for (std::size_t end; (end = help.find('\n', start)) != std::string::npos; start = end + 1) {
+    EXPECT_LE(end - start, 95U) << help.substr(start, end - start);
   }
 }
 

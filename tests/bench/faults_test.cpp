@@ -75,16 +75,33 @@ constexpr std::string_view hangs = R"({"name": "hangs", "graph": {"shape": "inde
 constexpr std::string_view threads = R"({"name": "threads", "graph": {"shape": "independent",
   "tasks": 128}, "task": [{"io": "timer", "latency_us": 20000}]})";
 
-const std::vector<std::string> all_runtimes = {
-    "loop", "loop_offload", "asio", "thread_per_task", "thread_pool", "tbb"};
+// Every runtime's name, with the thread count it keeps whatever it is given (0: none).
+const std::vector<std::pair<std::string, std::size_t>> runtime_entries = [] {
+  std::vector<std::pair<std::string, std::size_t>> entries;
+  for_each_type<rt::all_runtimes>::apply(
+      [&]<class R>() { entries.emplace_back(std::string(R::name), R::traits.fixed_workers); });
+  return entries;
+}();
+const std::vector<std::string> all_runtimes = [] {
+  std::vector<std::string> names;
+  for (const auto& [name, fixed] : runtime_entries) names.push_back(name);
+  return names;
+}();
 
-// The row of workload w on runtime r: loop at 1 worker, the pools at `workers`.
+// The worker count of runtime r's rows: its fixed count, if it has one, else `workers`.
+std::string workers_of(const std::string& r, int workers) {
+  for (const auto& [name, fixed] : runtime_entries) {
+    if (name == r && fixed != 0) return std::to_string(fixed);
+  }
+  return std::to_string(workers);
+}
+// The row of workload w on runtime r.
 std::string row(const std::string& w, const std::string& r, int workers = 2) {
-  return w + "/" + r + "/workers:" + std::to_string(r == "loop" ? 1 : workers);
+  return w + "/" + r + "/workers:" + workers_of(r, workers);
 }
 // A filter for the rows of workloads `ws` (a regex alternative) on runtime r.
 std::string rows_of(const std::string& ws, const std::string& r, int workers = 2) {
-  return "^(" + ws + ")/" + r + "/workers:" + std::to_string(r == "loop" ? 1 : workers) + "/";
+  return "^(" + ws + ")/" + r + "/workers:" + workers_of(r, workers) + "/";
 }
 
 int thread_count() {

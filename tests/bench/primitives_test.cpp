@@ -22,8 +22,15 @@ using testing::toy_runtime;
 template <class...>
 struct type_list {};
 
-// The toy runtime under the name of the single-threaded loop, to check the registration rules.
-using toy_named_loop_runtime = basic_toy_runtime<toy_fault::none, "loop">;
+// The toy runtime declared as a one-thread loop, to check the registration rules.
+using toy_loop_runtime = basic_toy_runtime<toy_fault::none, "toy_loop",
+                                           rt::runtime_traits{.threads = rt::thread_model::single_loop,
+                                                              .fixed_workers = 1}>;
+// The toy runtime declared as starting a thread per post.
+using toy_thread_per_post_runtime =
+    basic_toy_runtime<toy_fault::none, "toy_thread_per_post",
+                      rt::runtime_traits{.threads = rt::thread_model::blocking,
+                                         .thread_per_post = true}>;
 using toy_loses_posts = basic_toy_runtime<toy_fault::loses_posts, "toy_loses_posts">;
 using toy_wakes_early = basic_toy_runtime<toy_fault::wakes_early, "toy_wakes_early">;
 
@@ -61,16 +68,27 @@ TEST(primitive_worker_counts, follow_the_runtime_kind) {
 }
 
 TEST(primitive_worker_counts, loop_only_at_one_worker_with_every_timer_row) {
-  static_assert(has_one_thread<toy_named_loop_runtime>);
+  static_assert(rt::has_one_thread<toy_loop_runtime>);
   options listed;
   listed.workers = {1, 2};
-  EXPECT_EQ(primitive_worker_counts<toy_named_loop_runtime>(primitive::post_local, listed),
+  EXPECT_EQ(primitive_worker_counts<toy_loop_runtime>(primitive::post_local, listed),
             (std::vector<std::size_t>{1}));
-  EXPECT_EQ(primitive_worker_counts<toy_named_loop_runtime>(primitive::timers_100k, listed),
+  EXPECT_EQ(primitive_worker_counts<toy_loop_runtime>(primitive::timers_100k, listed),
             (std::vector<std::size_t>{1}));
   listed.workers = {2};
   EXPECT_TRUE(
-      primitive_worker_counts<toy_named_loop_runtime>(primitive::spawn_many, listed).empty());
+      primitive_worker_counts<toy_loop_runtime>(primitive::spawn_many, listed).empty());
+}
+
+TEST(primitive_worker_counts, no_post_rows_where_a_post_starts_a_thread) {
+  options listed;
+  listed.workers = {1, 2};
+  EXPECT_TRUE(
+      primitive_worker_counts<toy_thread_per_post_runtime>(primitive::post_local, listed).empty());
+  EXPECT_TRUE(
+      primitive_worker_counts<toy_thread_per_post_runtime>(primitive::post_remote, listed).empty());
+  EXPECT_EQ(primitive_worker_counts<toy_thread_per_post_runtime>(primitive::spawn_many, listed),
+            (std::vector<std::size_t>{1, 2}));
 }
 
 TEST(primitive_row_name, is_primitive_name_runtime_workers) {

@@ -30,17 +30,21 @@ enum class toy_fault {
   wakes_early,  // sleep() returns at once: the timers' check must catch it
 };
 
-// Its name, as a type: the registration rules depend on the runtime's name.
+// Its name, as a type: each toy registers rows of its own.
 template <std::size_t N>
 struct runtime_name {
   constexpr runtime_name(const char (&s)[N]) { std::copy_n(s, N, chars); }
   char chars[N];
 };
 
-template <toy_fault Fault, runtime_name Name>
+// Traits: what it declares itself to be (its sleeps block its thread, whatever it declares);
+// the registration rules follow them.
+template <toy_fault Fault, runtime_name Name,
+          rt::runtime_traits Traits = rt::runtime_traits{.threads = rt::thread_model::blocking}>
 class basic_toy_runtime final : public rt::scheduler {
  public:
   static constexpr std::string_view name{Name.chars};
+  static constexpr rt::runtime_traits traits = Traits;
 
   explicit basic_toy_runtime(std::size_t workers) {
     rt::detail::start_threads(

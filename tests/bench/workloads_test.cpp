@@ -87,8 +87,8 @@ TEST_F(workload_rows, a_stalled_row_is_an_error_and_the_suite_goes_on) {
 TEST(workload_worker_counts, leave_out_rows_that_take_minutes_unless_asked) {
   const auto sleep_fanout = plan_workload(wl::load_preset("sleep_fanout"));
   // 10,000 waits of 10 ms on one blocking worker: 100 s.
-  EXPECT_GT(estimate_iteration_s(sleep_fanout, thread_model::blocking, 1, "thread_pool", 2), 50);
-  EXPECT_LT(estimate_iteration_s(sleep_fanout, thread_model::single_loop, 1, "loop", 2), 1);
+  EXPECT_GT(estimate_iteration_s(sleep_fanout, rt::thread_pool_runtime::traits, 1, 2), 50);
+  EXPECT_LT(estimate_iteration_s(sleep_fanout, rt::loop_runtime::traits, 1, 2), 1);
   const options defaults;
   const auto pool = workload_worker_counts<rt::thread_pool_runtime>(sleep_fanout, defaults);
   EXPECT_EQ(pool, (std::vector<std::size_t>{64}));

@@ -35,12 +35,12 @@ using execbench::rt::task;
 using execbench::test::watchdog;
 using clock_type = std::chrono::steady_clock;
 
-// What differs between runtimes, stated once.
+// What the suite asks of each runtime, from its declared traits where they say it.
 template <class R>
-struct runtime_traits {
-  // Posts from other threads: one thread per post on thread_per_task makes a million too slow
-  // for a unit test; the lost-wake-up question is the same with fewer.
-  static constexpr std::size_t posts = 1'000'000;
+struct suite_params {
+  // Posts from other threads: a thread per post makes a million too slow for a unit test; the
+  // lost-wake-up question is the same with fewer.
+  static constexpr std::size_t posts = R::traits.thread_per_post ? 8'000 : 1'000'000;
   // Timers of the same duration started one after another, on one worker, wake in that order.
   // True of the loop (one thread, ties broken first-in first-out), of asio with one thread (the
   // deadlines differ by the time between the starts; asio's timer heap does not order equal
@@ -49,12 +49,7 @@ struct runtime_traits {
   static constexpr bool timers_in_start_order = true;
 };
 template <>
-struct runtime_traits<execbench::rt::thread_per_task_runtime> {
-  static constexpr std::size_t posts = 8'000;
-  static constexpr bool timers_in_start_order = true;
-};
-template <>
-struct runtime_traits<execbench::rt::tbb_runtime> {
+struct suite_params<execbench::rt::tbb_runtime> {
   static constexpr std::size_t posts = 1'000'000;
   static constexpr bool timers_in_start_order = false;
 };
@@ -417,7 +412,7 @@ TYPED_TEST(runtime_suite, posts_from_four_threads_all_run) {
   watchdog wd("posts_from_four_threads_all_run", 60s);
   TypeParam rt(workers);
   constexpr int threads = 4;
-  const std::size_t per_thread = runtime_traits<TypeParam>::posts / threads;
+  const std::size_t per_thread = suite_params<TypeParam>::posts / threads;
   const int total = static_cast<int>(per_thread * threads);
   std::atomic<int> ran{0};
   std::vector<std::thread> posters;
@@ -478,8 +473,8 @@ TYPED_TEST(runtime_suite, sleep_until_never_resumes_before_its_time_and_a_past_t
 }
 
 TYPED_TEST(runtime_suite, same_duration_timers_wake_in_start_order_on_one_worker) {
-  if constexpr (!runtime_traits<TypeParam>::timers_in_start_order) {
-    GTEST_SKIP() << TypeParam::name << ": no order is promised (see runtime_traits)";
+  if constexpr (!suite_params<TypeParam>::timers_in_start_order) {
+    GTEST_SKIP() << TypeParam::name << ": no order is promised (see suite_params)";
   } else {
     watchdog wd("timers_in_start_order");
     TypeParam rt(1);
@@ -566,6 +561,51 @@ TYPED_TEST(runtime_suite, a_descriptor_wait_is_cancellable) {
 }
 
 // ---- cpu and blocking steps ----
+
+// ---- what each runtime declares of itself (runtime_traits.hpp) holds ----
+
+TYPED_TEST(runtime_suite, a_fixed_thread_count_is_kept_whatever_is_asked) {
+  watchdog wd("a_fixed_thread_count_is_kept_whatever_is_asked");
+  constexpr std::size_t fixed = TypeParam::traits.fixed_workers;
+  TypeParam rt(3);
+  EXPECT_EQ(rt.workers(), fixed != 0 ? fixed : 3);
+}
+
+TYPED_TEST(runtime_suite, cpu_steps_leave_the_awaiting_thread_only_when_it_offloads) {
+  watchdog wd("cpu_steps_leave_the_awaiting_thread_only_when_it_offloads");
+  TypeParam rt(2);
+  auto body = [](TypeParam& r) -> task<int> {
+    const auto awaiting = std::this_thread::get_id();
+    const auto cpu_on = co_await r.cpu([] { return std::this_thread::get_id(); });
+    const auto blocking_on = co_await r.blocking([] { return std::this_thread::get_id(); });
+    co_return (cpu_on != awaiting ? 1 : 0) + (blocking_on != awaiting ? 2 : 0);
+  };
+  EXPECT_EQ(rt.run(body(rt)), execbench::rt::offloads<TypeParam> ? 3 : 0);
+}
+
+TYPED_TEST(runtime_suite, sleeps_hold_a_thread_only_when_its_waits_block) {
+  watchdog wd("sleeps_hold_a_thread_only_when_its_waits_block");
+  // Eight 50 ms sleeps at once on one worker: one after another (400 ms or more) where a wait
+  // holds the thread, together (about 50 ms) where it suspends the task.
+  TypeParam rt(1);
+  auto body = [](TypeParam& r) -> task<void> {
+    std::vector<join_handle<void>> sleeping;
+    for (int i = 0; i < 8; ++i) {
+      sleeping.push_back(spawn(r, [](TypeParam& rr) -> task<void> {
+        co_await rr.sleep(50ms);
+      }(r)));
+    }
+    for (auto& s : sleeping) co_await s;
+  };
+  const auto t0 = clock_type::now();
+  rt.run(body(rt));
+  const auto took = clock_type::now() - t0;
+  if constexpr (execbench::rt::waits_block_thread<TypeParam>) {
+    EXPECT_GE(took, 400ms);
+  } else {
+    EXPECT_LT(took, 300ms);
+  }
+}
 
 TYPED_TEST(runtime_suite, cpu_and_blocking_return_values_and_exceptions) {
   watchdog wd("cpu_and_blocking");

@@ -25,13 +25,6 @@
 namespace wl = execbench::workloads;
 namespace rt = execbench::rt;
 
-// Which runtimes' waits block their thread follows from their base class, not their names.
-static_assert(wl::waits_block_thread<rt::thread_per_task_runtime>::value);
-static_assert(wl::waits_block_thread<rt::thread_pool_runtime>::value);
-static_assert(wl::waits_block_thread<rt::tbb_runtime>::value);
-static_assert(!wl::waits_block_thread<rt::loop_runtime>::value);
-static_assert(!wl::waits_block_thread<rt::loop_offload_runtime>::value);
-static_assert(!wl::waits_block_thread<rt::asio_runtime>::value);
 
 namespace {
 

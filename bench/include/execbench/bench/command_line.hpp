@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "execbench/runtime/runtime_traits.hpp"
+
 namespace execbench::bench {
 
 // A mistake on the command line: main prints what() as one line and exits with status 2.
@@ -57,9 +59,20 @@ void check_runtime_names(const std::vector<std::string>& requested,
 // Whether rows of `runtime_name` are wanted (every runtime when none was named).
 bool wants_runtime(const options& opts, std::string_view runtime_name);
 
-// The part of --help that describes execbench's own flags, naming the runtimes compiled in and
-// listing, in `over_budget`, the default workload rows left out by the time budget.
-std::string own_flags_help(std::span<const std::string_view> runtimes,
+// A runtime compiled in: its name and what it declares itself to be.
+struct runtime_entry {
+  std::string_view name;
+  rt::runtime_traits traits;
+};
+
+// One line on what a runtime's traits mean for its rows, e.g. "one thread (rows at workers:1
+// only); waits suspend; CPU steps and blocking calls run on the loop thread; records timer lag".
+std::string describe(const rt::runtime_traits& traits);
+
+// The part of --help that describes execbench's own flags, naming the runtimes compiled in
+// (with what each declares itself to be) and listing, in `over_budget`, the default workload
+// rows left out by the time budget.
+std::string own_flags_help(std::span<const runtime_entry> runtimes,
                            std::string_view over_budget = "  (none)\n");
 
 // The largest worker count accepted: beyond it a row would measure the kernel's thread limits.

@@ -42,14 +42,6 @@ inline constexpr std::size_t yields_per_task = 1'000;
 inline constexpr std::chrono::milliseconds timer_delay{10};
 }  // namespace primitive_size
 
-// Runtimes that record how late their timers fire (loop, loop_offload, asio): the timers rows
-// report it as loop_lag_p99_us.
-template <class R>
-concept records_timer_lag = requires(R& r) {
-  { r.lag_stats().p99 } -> std::convertible_to<std::chrono::nanoseconds>;
-  r.reset_lag_stats();
-};
-
 // What a body needs to know about its row.
 struct row_info {
   std::string name;     // e.g. primitive/spawn_many/asio/workers:2
@@ -445,7 +437,7 @@ void timers(benchmark::State& state, const row_info& row, std::size_t timers) {
   detail::watched_runtime<R> watched(row);
   const auto warmed_up = [&] {
     makespan = {};
-    if constexpr (records_timer_lag<R>) watched.get().reset_lag_stats();
+    if constexpr (R::traits.records_loop_lag) watched.get().reset_lag_stats();
   };
   if (!detail::timed_loop(
           state, row, watched, timers, "sleeps lasted >= 10 ms",
@@ -459,7 +451,7 @@ void timers(benchmark::State& state, const row_info& row, std::size_t timers) {
   state.counters["makespan_ms"] = mean_ms;
   state.counters["overshoot_ms"] =
       mean_ms - std::chrono::duration<double, std::milli>(primitive_size::timer_delay).count();
-  if constexpr (records_timer_lag<R>) {
+  if constexpr (R::traits.records_loop_lag) {
     // Read while no run() is in progress, as the loop requires.
     state.counters["loop_lag_p99_us"] =
         std::chrono::duration<double, std::micro>(watched.get().lag_stats().p99).count();

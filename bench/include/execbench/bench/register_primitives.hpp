@@ -68,44 +68,28 @@ inline const std::vector<std::size_t> default_primitive_workers = {1, 2};
 // thread take about 1,000 x 10 ms / N, 160 ms at 64 workers (but 5 s at 2).
 inline constexpr std::size_t default_blocking_timer_workers = 64;
 
-// `loop` has exactly one thread, whatever its constructor is given: a row claiming more would
-// measure the same thing under a false name.
-template <rt::runtime R>
-constexpr bool has_one_thread = R::name == std::string_view("loop");
-
-// Whether a sleep holds one of the runtime's threads for its whole duration (the blocking
-// runtimes), rather than suspending the task. Unknown runtimes are assumed to block: that only
-// registers fewer timer rows.
-template <rt::runtime R>
-constexpr bool sleep_holds_a_thread =
-    !(R::name == std::string_view("loop") || R::name == std::string_view("loop_offload") ||
-      R::name == std::string_view("asio"));
-
-// Whether every posted callable starts a thread of its own (thread_per_task): one iteration of
-// post_local or post_remote would start 1,000,000 threads (about 40 s), and what a thread start
-// costs is measured by thread_start, spawn_many and chained_spawn already.
-template <rt::runtime R>
-constexpr bool post_starts_a_thread = R::name == std::string_view("thread_per_task");
-
 // The worker counts at which primitive `p` is registered for runtime R; empty: not at all.
 template <rt::runtime R>
 std::vector<std::size_t> primitive_worker_counts(primitive p, const options& opts) {
   const auto& listed = opts.workers.empty() ? default_primitive_workers : opts.workers;
   std::vector<std::size_t> counts;
-  if (p == primitive::timers_1k && sleep_holds_a_thread<R>) {
+  // A runtime whose sleeps hold a thread (runtime_traits.hpp) runs 1,000 sleeps at 64 threads
+  // or more, 100,000 not at all; one that starts a thread per post has no post_* rows (a
+  // million thread starts an iteration; thread_start, spawn_many and chained_spawn measure
+  // what a thread start costs). A one-thread runtime runs at 1 only.
+  if (p == primitive::timers_1k && rt::waits_block_thread<R>) {
     if (opts.workers.empty()) return {default_blocking_timer_workers};
     for (const auto n : listed) {
       if (n >= default_blocking_timer_workers) counts.push_back(n);
     }
     return counts;
   }
-  // 100,000 blocking sleeps would need 100,000 threads, or take 100,000 x 10 ms / N.
-  if (p == primitive::timers_100k && sleep_holds_a_thread<R>) return {};
-  if ((p == primitive::post_local || p == primitive::post_remote) && post_starts_a_thread<R>) {
+  if (p == primitive::timers_100k && rt::waits_block_thread<R>) return {};
+  if ((p == primitive::post_local || p == primitive::post_remote) && R::traits.thread_per_post) {
     return {};
   }
   for (const auto n : listed) {
-    if (has_one_thread<R> && n != 1) continue;
+    if (R::traits.fixed_workers != 0 && n != R::traits.fixed_workers) continue;
     counts.push_back(n);
   }
   return counts;
@@ -173,6 +157,14 @@ std::vector<std::string_view> runtime_names() {
   std::vector<std::string_view> names;
   for_each_type<List>::apply([&]<class R>() { names.push_back(R::name); });
   return names;
+}
+
+// The runtimes of a type list with their traits, in its order.
+template <class List>
+std::vector<runtime_entry> runtime_entries() {
+  std::vector<runtime_entry> entries;
+  for_each_type<List>::apply([&]<class R>() { entries.push_back({R::name, R::traits}); });
+  return entries;
 }
 
 // Registers every primitive for every runtime of List that `opts` selects; returns the rows.

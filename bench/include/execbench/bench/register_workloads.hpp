@@ -37,14 +37,6 @@
 
 namespace execbench::bench {
 
-template <rt::runtime R>
-constexpr thread_model thread_model_of() {
-  if (R::name == std::string_view("loop")) return thread_model::single_loop;
-  if (R::name == std::string_view("loop_offload")) return thread_model::offload_loop;
-  if (workloads::waits_block_thread<R>::value) return thread_model::blocking;
-  return thread_model::async_pool;
-}
-
 // One registered row.
 struct workload_row {
   std::string name;  // <workload>/<runtime>/workers:<N>
@@ -60,27 +52,29 @@ std::vector<std::pair<std::size_t, double>> over_budget_workers(
     const std::vector<std::size_t>& pool_defaults = default_workload_workers) {
   std::vector<std::pair<std::size_t, double>> over;
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  constexpr std::size_t fixed = R::traits.fixed_workers;
   const std::vector<std::size_t> defaults =
-      has_one_thread<R> ? std::vector<std::size_t>{1} : pool_defaults;
+      fixed != 0 ? std::vector<std::size_t>{fixed} : pool_defaults;
   for (const auto n : defaults) {
-    const double s = estimate_iteration_s(w, thread_model_of<R>(), n, R::name, cores);
+    const double s = estimate_iteration_s(w, R::traits, n, cores);
     if (s > row_budget_s) over.emplace_back(n, s);
   }
   return over;
 }
 
-// The worker counts at which workload w is registered for runtime R. `loop` runs at 1 only
-// (and, as for the primitives, only when --workers lists 1 or is absent); the pools at
-// --workers, or by default at default_workload_workers within the time budget.
+// The worker counts at which workload w is registered for runtime R. A runtime with a fixed
+// thread count (the loop's 1) runs at that count only, and, as for the primitives, only when
+// --workers lists it or is absent; the others at --workers, or by default at
+// default_workload_workers within the time budget.
 template <rt::runtime R>
 std::vector<std::size_t> workload_worker_counts(const planned_workload& w, const options& opts) {
-  if (has_one_thread<R>) {
-    const bool wants_one =
+  if constexpr (constexpr std::size_t fixed = R::traits.fixed_workers; fixed != 0) {
+    const bool wanted =
         opts.workers.empty() ||
-        std::find(opts.workers.begin(), opts.workers.end(), 1U) != opts.workers.end();
-    if (!wants_one) return {};
+        std::find(opts.workers.begin(), opts.workers.end(), fixed) != opts.workers.end();
+    if (!wanted) return {};
     if (opts.workers.empty() && !over_budget_workers<R>(w).empty()) return {};
-    return {1};
+    return {fixed};
   }
   if (!opts.workers.empty()) return opts.workers;
   std::vector<std::size_t> counts;
@@ -170,7 +164,7 @@ void run_workload(benchmark::State& state, const workload_row& row) {
   // (sleep_fanout on loop read 0.74 at scripts/run's 0.05 s, against 0.87 in longer runs). In a
   // run of more than warm_up_max_s, such one-time costs are small: no warm-up.
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
-  if (estimate_iteration_s(w, thread_model_of<R>(), row.workers, R::name, cores) <= warm_up_max_s) {
+  if (estimate_iteration_s(w, R::traits, row.workers, cores) <= warm_up_max_s) {
     if (!run_once() || !verify()) {
       end_unstarted(state);
       return;
@@ -178,7 +172,7 @@ void run_workload(benchmark::State& state, const workload_row& row) {
     run->reset();
     dispatch->reset();
   }
-  if constexpr (records_timer_lag<R>) r.reset_lag_stats();
+  if constexpr (R::traits.records_loop_lag) r.reset_lag_stats();
   reset_peak_rss();
   const auto before = sample_process();
   const auto wall_start = std::chrono::steady_clock::now();
@@ -226,7 +220,7 @@ void run_workload(benchmark::State& state, const workload_row& row) {
   c["ctx_switches_invol"] =
       static_cast<double>(after.ctx_switches_invol - before.ctx_switches_invol) / n;
   c["max_rss_mb"] = peak_rss_mb();
-  if constexpr (records_timer_lag<R>) {
+  if constexpr (R::traits.records_loop_lag) {
     c["loop_lag_p99_us"] = std::chrono::duration<double, std::micro>(r.lag_stats().p99).count();
   }
   c["workers"] = static_cast<double>(r.workers());

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "execbench/bench/command_line.hpp"
+#include "execbench/runtime/runtime_traits.hpp"
 #include "execbench/workloads/ideal.hpp"
 #include "execbench/workloads/plan.hpp"
 #include "execbench/workloads/spec.hpp"
@@ -34,21 +35,13 @@ planned_workload plan_workload(const workloads::workload_spec& spec);
 // Throws usage_error with the workloads library's one-line message (file, JSON path, problem).
 std::vector<planned_workload> load_workloads(const options& opts);
 
-// How a runtime spends its threads, for the duration estimate.
-enum class thread_model {
-  single_loop,   // loop: CPU steps and blocking calls run on the one loop thread
-  offload_loop,  // loop_offload: timers on the loop; CPU and blocking calls on a pool of N
-  async_pool,    // asio: timers and sockets suspend; CPU and blocking calls hold one of N threads
-  blocking,      // thread_per_task, thread_pool, tbb: every wait holds one of N threads
-};
-
 // A rough duration of one iteration (one whole workload run), in seconds, from the plan alone:
 // the largest of the ideal makespan, the CPU work over the cores the runtime can use, and the
 // time its threads are held (by waits, on the blocking runtimes; by blocking calls and CPU, on
-// the others) over its threads; plus a per-task cost (a thread start and join per task on
-// thread_per_task, measured at up to 2.5 ms / N here).
-double estimate_iteration_s(const planned_workload& w, thread_model model, std::size_t workers,
-                            std::string_view runtime_name, unsigned cores);
+// the others) over its threads; plus what scheduling its tasks costs the runtime. Both from the
+// runtime's declared traits (rt::runtime_traits: its thread model and task cost).
+double estimate_iteration_s(const planned_workload& w, const rt::runtime_traits& runtime,
+                            std::size_t workers, unsigned cores);
 
 // Rows whose estimated iteration exceeds this stay out of the default set (an explicit
 // --workers brings them back): a row runs 3 repetitions of at least one iteration each, so a

@@ -59,6 +59,8 @@ class asio_wait_base : public cancellable_wait {
 class asio_runtime final : public scheduler {
  public:
   static constexpr std::string_view name = "asio";
+  static constexpr runtime_traits traits{.threads = thread_model::async_pool,
+                                         .records_loop_lag = true};
 
   // Starts `workers` threads (at least one) running the io_context.
   explicit asio_runtime(std::size_t workers);

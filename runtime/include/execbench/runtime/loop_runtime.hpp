@@ -22,6 +22,8 @@ namespace execbench::rt {
 class loop_runtime final : public event_loop {
  public:
   static constexpr std::string_view name = "loop";
+  static constexpr runtime_traits traits{
+      .threads = thread_model::single_loop, .fixed_workers = 1, .records_loop_lag = true};
 
   // The loop is one thread whatever is asked: workers() is always 1.
   explicit loop_runtime(std::size_t /*workers*/ = 1) {}
@@ -52,6 +54,8 @@ static_assert(runtime<loop_runtime>);
 class loop_offload_runtime final : public event_loop {
  public:
   static constexpr std::string_view name = "loop_offload";
+  static constexpr runtime_traits traits{.threads = thread_model::offload_loop,
+                                         .records_loop_lag = true};
 
   explicit loop_offload_runtime(std::size_t workers) : pool_(workers) {}
 

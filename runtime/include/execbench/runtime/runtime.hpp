@@ -16,6 +16,9 @@
 //     thread) and yields its result or rethrows; inline everywhere except loop_offload, which
 //     runs both on its worker pool as asyncio's run_in_executor does;
 //   - shutdown(): graceful: cancel every task still pending and wait until they have all ended.
+// and that declares what it is, `static constexpr runtime_traits traits` (runtime_traits.hpp):
+// its thread model, a fixed thread count, whether it records timer lag (then lag_stats() and
+// reset_lag_stats() too), whether a post starts a thread, what a task costs it.
 // Spawning is the same for all of them: rt::spawn(runtime, task) (spawn.hpp).
 #pragma once
 
@@ -25,6 +28,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "execbench/runtime/runtime_traits.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"
 #include "execbench/runtime/task_context.hpp"
@@ -44,6 +48,7 @@ concept runtime = std::derived_from<R, scheduler> && std::constructible_from<R, 
     requires(R& r, const R& cr, std::chrono::nanoseconds d,
              std::chrono::steady_clock::time_point tp, task<int> t) {
   { R::name } -> std::convertible_to<std::string_view>;
+  { R::traits } -> std::convertible_to<runtime_traits>;
   { cr.workers() } -> std::same_as<std::size_t>;
   r.post([]() noexcept {});
   { r.run(std::move(t)) } -> std::same_as<int>;
@@ -55,6 +60,9 @@ concept runtime = std::derived_from<R, scheduler> && std::constructible_from<R, 
   r.cpu([] { return 1; });
   r.blocking([] { return 1; });
   r.shutdown();
-};
+} && (!R::traits.records_loop_lag || requires(R& r) {
+  { r.lag_stats().p99 } -> std::convertible_to<std::chrono::nanoseconds>;
+  r.reset_lag_stats();
+});
 
 }  // namespace execbench::rt

@@ -24,6 +24,7 @@ namespace execbench::rt {
 class tbb_runtime final : public blocking_runtime<tbb_runtime> {
  public:
   static constexpr std::string_view name = "tbb";
+  static constexpr runtime_traits traits{.threads = thread_model::blocking};
 
   // An arena of `workers` slots (at least one), none reserved for outside threads, and TBB's
   // process-wide worker limit raised to match (TBB's default is one worker per core, minus one).

@@ -23,6 +23,7 @@ namespace execbench::rt {
 class thread_pool_runtime final : public blocking_runtime<thread_pool_runtime> {
  public:
   static constexpr std::string_view name = "thread_pool";
+  static constexpr runtime_traits traits{.threads = thread_model::blocking};
 
   // Starts `workers` threads (at least one).
   explicit thread_pool_runtime(std::size_t workers);

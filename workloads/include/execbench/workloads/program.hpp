@@ -33,7 +33,6 @@
 #include <type_traits>
 #include <utility>
 
-#include "execbench/runtime/blocking_runtime.hpp"
 #include "execbench/runtime/runtime.hpp"
 #include "execbench/runtime/task.hpp"
 #include "execbench/runtime/task_context.hpp"
@@ -44,12 +43,6 @@
 #include "execbench/workloads/tcp.hpp"
 
 namespace execbench::workloads {
-
-// Whether runtime R's waits block the worker thread (thread_per_task, thread_pool, tbb) rather
-// than suspend the task: the runtimes built on rt::blocking_runtime. Specialize it for a
-// runtime of your own that blocks without that base.
-template <class R>
-struct waits_block_thread : std::bool_constant<std::derived_from<R, rt::blocking_runtime<R>>> {};
 
 namespace program_detail {
 
@@ -221,7 +214,7 @@ template <rt::runtime R>
 rt::task<step_outcome> lock_step(R& r, run_state& state, const planned_step& s) {
   workload_lock& l = state.lock(s.size2);
   const auto hold = std::chrono::nanoseconds(s.ns);
-  if constexpr (waits_block_thread<R>::value) {
+  if constexpr (rt::waits_block_thread<R>) {
     std::unique_lock<std::mutex> held(l.blocking);
     const std::uint64_t v = l.counter;
     if (hold.count() > 0) co_await r.sleep(hold);

@@ -1,9 +1,12 @@
 # execbench::options: the language level, warnings and sanitizers every execbench target uses.
 add_library(execbench_options INTERFACE)
 add_library(execbench::options ALIAS execbench_options)
+set_target_properties(execbench_options PROPERTIES EXPORT_NAME options)
 target_compile_features(execbench_options INTERFACE cxx_std_20)
-target_compile_options(execbench_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow
-                                                   -Wnon-virtual-dtor -Wno-missing-field-initializers)
+# Warnings for execbench's own build only: a project using the installed package keeps its own.
+target_compile_options(execbench_options INTERFACE
+  $<BUILD_INTERFACE:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                    -Wno-missing-field-initializers>)
 if(EXECBENCH_SANITIZE)
   # -g1: line tables, enough for the sanitizers' stack traces to name file and line.
   set(_sanitize_flags -fsanitize=${EXECBENCH_SANITIZE} -fno-sanitize-recover=all

@@ -7,7 +7,11 @@ namespace execbench::workloads {
 
 std::filesystem::path preset_directory() {
   if (const char* dir = std::getenv("EXECBENCH_PRESETS_DIR"); dir && *dir) return dir;
-  return EXECBENCH_PRESETS_SOURCE_DIR;
+  std::error_code ec;
+  if (std::filesystem::is_directory(EXECBENCH_PRESETS_SOURCE_DIR, ec)) {
+    return EXECBENCH_PRESETS_SOURCE_DIR;
+  }
+  return EXECBENCH_PRESETS_INSTALL_DIR;
 }
 
 std::vector<std::string> preset_names() {

@@ -21,6 +21,10 @@ namespace execbench::rt {
 template <class Derived>
 class blocking_runtime : public scheduler {
  public:
+  // What submit() is given: a coroutine to resume or a posted callable, run by operator()
+  // exactly once (or dropped unrun by its destructor when the runtime stops).
+  using work_item = detail::work_item;
+
   void schedule(std::coroutine_handle<> h) noexcept final {
     self().submit(detail::work_item::resume(h));
   }

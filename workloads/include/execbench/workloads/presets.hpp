@@ -11,7 +11,9 @@
 namespace execbench::workloads {
 
 // Where the presets are read from: $EXECBENCH_PRESETS_DIR when set, else the source tree's
-// workloads/presets (fixed at build time).
+// workloads/presets when it is there, else where `cmake --install` puts them under the
+// configured prefix (both fixed at build time; an installed package's config gives the place
+// it was installed to as execbench_PRESETS_DIR).
 std::filesystem::path preset_directory();
 
 // The preset names (file names without .json), sorted.

@@ -24,11 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 namespace wl = execbench::workloads;
 
-constexpr std::array all_kernels = {wl::cpu_kernel::spin, wl::cpu_kernel::compute,
-                                    wl::cpu_kernel::memory, wl::cpu_kernel::hash};
-
 std::string speed_key(wl::cpu_kernel k) {
-  return "calibration_ns_per_iteration_" + std::string(wl::to_string(k));
+  return "calibration_ns_per_iteration_" + std::string(name_of(k));
 }
 
 std::string context_value(const std::string& key) {
@@ -61,9 +58,9 @@ std::string today() {
 }
 
 // The speeds of a JSON object holding the calibration keys; throws std::runtime_error.
-std::array<double, 4> speeds_of(const nlohmann::json& object) {
-  std::array<double, 4> speeds{};
-  for (const auto k : all_kernels) {
+wl::kernels::kernel_speeds speeds_of(const nlohmann::json& object) {
+  wl::kernels::kernel_speeds speeds{};
+  for (const auto k : enum_values<wl::cpu_kernel>) {
     const auto key = speed_key(k);
     if (!object.is_object() || !object.contains(key)) {
       throw std::runtime_error("its context has no \"" + key + "\" (not an execbench report)");
@@ -87,7 +84,7 @@ std::array<double, 4> speeds_of(const nlohmann::json& object) {
 }
 
 // The cache, when present, readable and made for this key; a warning when it is unusable.
-std::optional<std::pair<std::array<double, 4>, std::string>> read_cache(const fs::path& file) {
+std::optional<std::pair<wl::kernels::kernel_speeds, std::string>> read_cache(const fs::path& file) {
   std::ifstream in(file);
   if (!in) return std::nullopt;
   try {
@@ -106,7 +103,7 @@ void write_cache(const fs::path& file, const wl::kernels::calibration& c) {
   nlohmann::json doc;
   doc["key"] = cache_key();
   doc["measured_at"] = today();
-  for (const auto k : all_kernels) {
+  for (const auto k : enum_values<wl::cpu_kernel>) {
     doc[speed_key(k)] = c.ns_per_iteration[static_cast<std::size_t>(k)];
   }
   std::error_code ec;
@@ -148,7 +145,7 @@ fs::path calibration_cache_file() {
   return dir / name.str();
 }
 
-std::array<double, 4> read_calibration_file(const fs::path& file) {
+wl::kernels::kernel_speeds read_calibration_file(const fs::path& file) {
   try {
     const auto report = reports::read_report(file.string());
     return speeds_of(report.context);

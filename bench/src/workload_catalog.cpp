@@ -96,14 +96,13 @@ double estimate_iteration_s(const planned_workload& w, const rt::runtime_traits&
       const double us = static_cast<double>(s.ns) / 1e3;
       if (wl::is_cpu(s.op)) {
         cpu_us += us;
-      } else if (s.op == wl::step_op::blocking) {
-        blocking_us += us;
-      } else if (s.op == wl::step_op::tcp) {
-        all_us += 30;
-      } else if (s.op == wl::step_op::disk) {
-        blocking_us += 20;  // a 64 KiB read from the page cache: not in task_duration_ns
-        all_us += 20;
+        continue;
       }
+      // Beyond its planned time, what the kind takes (step_traits::extra_us: a tcp round
+      // trip, a disk read from the page cache); a call through r.blocking holds a thread.
+      const wl::step_traits& traits = wl::traits_of(s.op);
+      if (traits.runs_blocking) blocking_us += us + traits.extra_us;
+      all_us += traits.extra_us;
     }
     all_us += static_cast<double>(wl::task_duration_ns(p, t)) / 1e3;
   }
@@ -150,9 +149,8 @@ void add_calibration_to_report() {
   };
   benchmark::AddCustomContext("calibration_spin_50us_error", fmt(c.spin_50us_error));
   benchmark::AddCustomContext("calibration_spin_50us_measured_us", fmt(c.spin_50us_measured_us));
-  for (const auto k : {wl::cpu_kernel::spin, wl::cpu_kernel::compute, wl::cpu_kernel::memory,
-                       wl::cpu_kernel::hash}) {
-    benchmark::AddCustomContext("calibration_ns_per_iteration_" + std::string(wl::to_string(k)),
+  for (const auto k : enum_values<wl::cpu_kernel>) {
+    benchmark::AddCustomContext("calibration_ns_per_iteration_" + std::string(name_of(k)),
                                 fmt(c.ns_per_iteration[static_cast<std::size_t>(k)]));
   }
   benchmark::AddCustomContext("calibration_memory_buffer_bytes",

@@ -2,9 +2,10 @@
 //
 // Bytes either parse into a workload_spec or are refused with a workload_error whose message is
 // one line naming the input; anything else is a finding. A spec that parses is written back as a
-// workload document (the groups form, every default made explicit) and must parse again to the
-// same spec, compared through a canonical dump of every field. Built with -fsanitize=fuzzer
-// under EXECBENCH_FUZZ, else with replay_main.cpp as a program over files (the regression tests).
+// workload document (the groups form, every default made explicit; each step by its kind's
+// write, step_kinds.hpp) and must parse again to the same spec, compared through a canonical
+// dump of every field. Built with -fsanitize=fuzzer under EXECBENCH_FUZZ, else with
+// replay_main.cpp as a program over files (the regression tests).
 
 #include <cstdint>
 #include <cstdio>
@@ -26,43 +27,10 @@ using nlohmann::json;
   std::abort();
 }
 
-json latency_document(const latency_dist& d) {
-  switch (d.kind) {
-    case dist_kind::fixed:
-      return {{"dist", "fixed"}, {"us", d.us}};
-    case dist_kind::uniform:
-      return {{"dist", "uniform"}, {"min_us", d.min_us}, {"max_us", d.max_us}};
-    case dist_kind::exponential:
-      return {{"dist", "exponential"}, {"mean_us", d.mean_us}};
-    case dist_kind::lognormal:
-      break;
-  }
-  return {{"dist", "lognormal"}, {"mean_us", d.mean_us}, {"sigma", d.sigma}};
-}
-
+// A step as its kind writes it back (step_kinds.hpp), with "p" and "repeat".
 json step_document(const step_spec& s, const workload_spec& spec) {
-  json step;
-  switch (s.kind) {
-    case step_kind::cpu:
-      step = {{"cpu", to_string(s.kernel)}, {"us", s.us}};
-      break;
-    case step_kind::timer:
-    case step_kind::blocking:
-      step = {{"io", to_string(s.kind)}, {"latency", latency_document(s.latency)}};
-      break;
-    case step_kind::tcp:
-      step = {{"io", "tcp"},
-              {"request_bytes", s.request_bytes},
-              {"response_bytes", s.response_bytes},
-              {"server_delay_us", s.server_delay_us}};
-      break;
-    case step_kind::disk:
-      step = {{"io", "disk"}, {"bytes", s.bytes}, {"file_bytes", s.file_bytes}};
-      break;
-    case step_kind::lock:
-      step = {{"lock", spec.locks.at(s.lock_id)}, {"hold_us", s.us}};
-      break;
-  }
+  json step = json::object();
+  visit_kind(s.kind, [&](auto kind) { decltype(kind)::write(s, spec, step); });
   step["p"] = s.p;
   step["repeat"] = s.repeat;
   return step;
@@ -72,7 +40,7 @@ json graph_document(const graph_spec& g) {
   switch (g.shape) {
     case graph_shape::independent:
     case graph_shape::chain:
-      return {{"shape", to_string(g.shape)}, {"tasks", g.tasks}};
+      return {{"shape", execbench::name_of(g.shape)}, {"tasks", g.tasks}};
     case graph_shape::tree:
       return {{"shape", "tree"}, {"depth", g.depth}, {"fanout", g.fanout}};
     case graph_shape::wavefront:

@@ -48,7 +48,7 @@ TEST(Kernels, ResultsVerifyAndCorruptionIsCaught) {
       {wl::cpu_kernel::memory, 1000, ~0ULL}, {wl::cpu_kernel::hash, 1, 3},
       {wl::cpu_kernel::hash, 70000, 65530}};  // hash wraps its table
   for (const auto& in : inputs) {
-    SCOPED_TRACE(std::string(wl::to_string(in.kind)) + " n=" + std::to_string(in.iterations) +
+    SCOPED_TRACE(std::string(execbench::name_of(in.kind)) + " n=" + std::to_string(in.iterations) +
                  " arg=" + std::to_string(in.arg));
     const std::uint64_t result = k::run(in.kind, in.iterations, in.arg);
     EXPECT_TRUE(k::verify(in.kind, in.iterations, in.arg, result));

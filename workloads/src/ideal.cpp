@@ -22,7 +22,7 @@ std::uint64_t task_duration_ns(const plan& p, const planned_task& t, double cpu_
   for (const auto& s : p.steps(t)) {
     if (is_cpu(s.op))
       cpu += s.ns;
-    else if (s.op != step_op::disk)
+    else if (traits_of(s.op).planned_wait)
       ns += s.ns;
   }
   return ns + static_cast<std::uint64_t>(static_cast<double>(cpu) * cpu_scale);

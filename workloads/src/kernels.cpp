@@ -1,3 +1,17 @@
+// The kernels, and how each result is predicted (by a closed form, or by recomputation for
+// hash: the plan gives every run of one hash step the same seed, so a verifier computes it
+// once per distinct input):
+//   spin:    a busy-wait: a counting loop that only burns cycles (no pause instruction: under
+//            a hypervisor, pause-loop exits make its timing erratic); the result counts the
+//            iterations.
+//   compute: a 64-bit LCG stepped n times from the seed (one dependent multiply-add per
+//            iteration), then mixed; checked by LCG jump-ahead in O(log n).
+//   memory:  sums n 64-bit words of a shared read-only buffer larger than the last-level
+//            cache, starting at word (input mod buffer words) and wrapping; word k holds
+//            k * K + S, so the sum has a closed form.
+//   hash:    FNV-1a over n bytes of a fixed 64 KiB table, starting at (seed mod its size) and
+//            wrapping, from an offset basis mixed with the seed.
+
 #include "execbench/workloads/kernels.hpp"
 
 #include <time.h>
@@ -152,8 +166,8 @@ void check_spin_50us(calibration& c) {
 }
 
 // Speeds given by use_calibration, taken by the first calibrate().
-std::optional<std::array<double, 4>>& given_speeds() {
-  static std::optional<std::array<double, 4>> speeds;
+std::optional<kernel_speeds>& given_speeds() {
+  static std::optional<kernel_speeds> speeds;
   return speeds;
 }
 // calibrate()'s result, measured (or taken from use_calibration) once.
@@ -181,8 +195,8 @@ calibration do_calibrate() {
   calibration best;
   for (int attempt = 0; attempt < 5; ++attempt) {
     calibration t = c;
-    for (auto k : {cpu_kernel::spin, cpu_kernel::compute, cpu_kernel::memory, cpu_kernel::hash})
-      t.ns_per_iteration[static_cast<int>(k)] = measure_kernel(k);
+    for (const auto k : enum_values<cpu_kernel>)
+      t.ns_per_iteration[static_cast<std::size_t>(k)] = measure_kernel(k);
 
     // The accuracy of the result: spin(50 µs), the same low quantile of repeated runs.
     check_spin_50us(t);
@@ -283,7 +297,7 @@ const calibration& calibrate() {
   return the_calibration;
 }
 
-bool use_calibration(const std::array<double, 4>& ns_per_iteration) {
+bool use_calibration(const kernel_speeds& ns_per_iteration) {
   std::lock_guard<std::mutex> lock(calibration_mutex);
   if (calibrated) return false;
   given_speeds() = ns_per_iteration;

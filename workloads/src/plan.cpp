@@ -51,6 +51,27 @@ void for_each_dependency(const graph_spec& g, std::uint64_t local, F&& f) {
 
 }  // namespace
 
+// What a step kind's plan draws and counts with (step_kinds.hpp): the group's random stream,
+// the plan's totals, and the seed of spec step `si` of group `gi`.
+struct step_planner {
+  plan& p;
+  rng& r;
+  std::uint64_t seed;
+  std::uint32_t gi, si;
+
+  static std::uint64_t ns(double us) noexcept { return to_ns(us); }
+  std::uint64_t draw_ns(const latency_dist& d) noexcept { return to_ns(draw_us(d, r)); }
+  std::uint64_t random() noexcept { return r.next(); }
+  std::uint64_t below(std::uint64_t n) noexcept { return r.below(n); }
+  std::uint64_t spec_step_seed() const noexcept {
+    return mix64(seed ^ (std::uint64_t{gi} << 32 | si));
+  }
+  plan_totals& totals() noexcept { return p.totals_; }
+  void reads_file_of(std::uint64_t bytes) noexcept {
+    p.disk_file_bytes_ = std::max(p.disk_file_bytes_, bytes);
+  }
+};
+
 plan materialize(const workload_spec& spec) {
   plan p;
   p.spec_ = spec;
@@ -101,47 +122,9 @@ plan materialize(const workload_spec& spec) {
           if (s.p < 1 && !(r.uniform() < s.p)) continue;
           for (std::uint32_t rep = 0; rep < s.repeat; ++rep) {
             planned_step ps;
-            switch (s.kind) {
-              case step_kind::cpu:
-                ps.op = static_cast<step_op>(s.kernel);
-                ps.ns = to_ns(s.us);
-                if (s.kernel == cpu_kernel::hash)
-                  ps.arg = mix64(spec.seed ^ (std::uint64_t{gi} << 32 | si));
-                else if (s.kernel != cpu_kernel::spin)
-                  ps.arg = r.next();
-                ++p.totals_.cpu_steps;
-                break;
-              case step_kind::timer:
-              case step_kind::blocking:
-                ps.op = s.kind == step_kind::timer ? step_op::timer : step_op::blocking;
-                ps.ns = to_ns(draw_us(s.latency, r));
-                break;
-              case step_kind::tcp:
-                ps.op = step_op::tcp;
-                ps.ns = to_ns(s.server_delay_us);
-                ps.size = s.request_bytes;
-                ps.size2 = s.response_bytes;
-                ++p.totals_.tcp_exchanges;
-                p.totals_.tcp_request_bytes += s.request_bytes;
-                p.totals_.tcp_response_bytes += s.response_bytes;
-                break;
-              case step_kind::disk: {
-                ps.op = step_op::disk;
-                ps.size = static_cast<std::uint32_t>(s.bytes);
-                const std::uint64_t slots = (s.file_bytes - s.bytes) / 4096 + 1;
-                ps.arg = r.below(slots) * 4096;
-                ++p.totals_.disk_reads;
-                p.totals_.disk_bytes += s.bytes;
-                p.disk_file_bytes_ = std::max(p.disk_file_bytes_, s.file_bytes);
-                break;
-              }
-              case step_kind::lock:
-                ps.op = step_op::lock;
-                ps.ns = to_ns(s.us);
-                ps.size2 = s.lock_id;
-                ++p.totals_.lock_acquisitions[s.lock_id];
-                break;
-            }
+            ps.op = op_of(s);
+            step_planner planner{p, r, spec.seed, gi, si};
+            visit_kind(s.kind, [&](auto kind) { decltype(kind)::plan(s, planner, ps); });
             p.steps_.push_back(ps);
           }
         }

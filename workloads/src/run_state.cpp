@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <tuple>
 #include <utility>
 
 namespace execbench::workloads {
@@ -147,8 +148,10 @@ run_check verify_run(const run_state& state) {
   if (state.tasks_finished() != tasks.size())
     return fail(std::to_string(state.tasks_finished()) + " of " + std::to_string(tasks.size()) +
                 " tasks finished");
-  // Hash and disk references cost as much as the work: compute each distinct one once.
-  std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> hashes, disk_sums;
+  // The references of kernels whose input is per spec step (hash) and of disk reads cost as
+  // much as the work: compute each distinct one once.
+  std::map<std::tuple<cpu_kernel, std::uint64_t, std::uint64_t>, std::uint64_t> kernel_results;
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> disk_sums;
   for (std::uint32_t i = 0; i < tasks.size(); ++i) {
     if (!state.finished(i)) return fail("task " + std::to_string(i) + " did not finish");
     std::uint64_t acc = 0;
@@ -157,8 +160,8 @@ run_check verify_run(const run_state& state) {
         const auto k = kernel_of(s.op);
         const auto n = kernels::iterations_for(k, std::chrono::nanoseconds(s.ns), cal);
         std::uint64_t expected;
-        if (k == cpu_kernel::hash) {
-          auto [it, fresh] = hashes.try_emplace({n, s.arg}, 0);
+        if (input_of(k) == kernel_input::spec_step) {
+          auto [it, fresh] = kernel_results.try_emplace({k, n, s.arg}, 0);
           if (fresh) it->second = kernels::expected_result(k, n, s.arg);
           expected = it->second;
         } else {

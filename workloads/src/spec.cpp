@@ -5,6 +5,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+#include <span>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -57,23 +58,6 @@ std::uint64_t graph_spec::work_count() const noexcept {
   return leaves;
 }
 
-std::string_view to_string(cpu_kernel k) noexcept {
-  constexpr std::string_view names[] = {"spin", "compute", "memory", "hash"};
-  return names[static_cast<int>(k)];
-}
-std::string_view to_string(step_kind k) noexcept {
-  constexpr std::string_view names[] = {"cpu", "timer", "blocking", "tcp", "disk", "lock"};
-  return names[static_cast<int>(k)];
-}
-std::string_view to_string(graph_shape s) noexcept {
-  constexpr std::string_view names[] = {"independent", "chain", "tree", "wavefront"};
-  return names[static_cast<int>(s)];
-}
-std::string_view to_string(dist_kind d) noexcept {
-  constexpr std::string_view names[] = {"fixed", "uniform", "exponential", "lognormal"};
-  return names[static_cast<int>(d)];
-}
-
 namespace {
 
 // A JSON value as it appears in a message: short, and on one line.
@@ -90,7 +74,7 @@ std::string describe(const json& v) {
   return std::string(type) + " " + text;
 }
 
-std::string join_names(const std::vector<std::string_view>& names) {
+std::string join_names(std::span<const std::string_view> names) {
   std::string out;
   for (auto n : names) {
     if (!out.empty()) out += ", ";
@@ -183,15 +167,18 @@ class validator {
     return v.get<std::string>();
   }
 
-  template <class Enum, std::size_t N>
-  Enum choice(const json& v, const std::string& path, const std::string_view (&names)[N],
-              std::string_view what) const {
+  // The index of v's string among names; else a failure naming them, "unknown WHAT ...".
+  std::size_t choice(const json& v, const std::string& path,
+                     std::span<const std::string_view> names, std::string_view what) const {
     std::string s = string(v, path);
-    for (std::size_t i = 0; i < N; ++i)
-      if (names[i] == s) return static_cast<Enum>(i);
-    std::vector<std::string_view> all(std::begin(names), std::end(names));
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (names[i] == s) return i;
     fail(path, "unknown " + std::string(what) + " \"" + s +
-                   "\" (expected one of: " + join_names(all) + ")");
+                   "\" (expected one of: " + join_names(names) + ")");
+  }
+  template <class Enum>
+  Enum choice(const json& v, const std::string& path, std::string_view what) const {
+    return static_cast<Enum>(choice(v, path, enum_names<Enum>, what));
   }
 
  private:
@@ -204,14 +191,9 @@ class validator {
   std::string source_;
 };
 
-constexpr std::string_view shape_names[] = {"independent", "chain", "tree", "wavefront"};
-constexpr std::string_view kernel_names[] = {"spin", "compute", "memory", "hash"};
-constexpr std::string_view io_names[] = {"timer", "blocking", "tcp", "disk"};
-constexpr std::string_view dist_names[] = {"fixed", "uniform", "exponential", "lognormal"};
 constexpr std::uint32_t max_u32 = std::numeric_limits<std::uint32_t>::max();
 // A single duration beyond an hour is a typo, not a benchmark.
 constexpr double max_duration_us = 3600e6;
-constexpr std::uint64_t max_io_bytes = std::uint64_t{1} << 30;
 
 class workload_parser {
  public:
@@ -318,8 +300,8 @@ class workload_parser {
   graph_spec parse_graph(const json& j, const std::string& path) {
     v_.expect_object(j, path);
     graph_spec g;
-    g.shape = v_.choice<graph_shape>(v_.require(j, path, "shape"), validator::at(path, "shape"),
-                                     shape_names, "shape");
+    g.shape =
+        v_.choice<graph_shape>(v_.require(j, path, "shape"), validator::at(path, "shape"), "shape");
     auto count = [&](std::string_view key) {
       return static_cast<std::uint32_t>(
           v_.integer(v_.require(j, path, key), validator::at(path, key), 1, max_tasks));
@@ -343,7 +325,7 @@ class workload_parser {
         break;
     }
     if (g.node_count() > max_tasks)
-      v_.fail(path, "too many tasks (" + std::string(to_string(g.shape)) + " of more than " +
+      v_.fail(path, "too many tasks (" + std::string(name_of(g.shape)) + " of more than " +
                         std::to_string(max_tasks) + ")");
     return g;
   }
@@ -387,72 +369,96 @@ class workload_parser {
                      max_duration_us);
   }
 
+  // What a step kind's parse reads its keys with (step_kinds.hpp): the step's object, its
+  // path, and the key that selected the kind.
+  class step_reader {
+   public:
+    step_reader(workload_parser& parser, const json& step, const std::string& path,
+                std::string_view key)
+        : parser_(parser), step_(step), path_(path), key_(key) {}
+
+    // The keys the kind allows, besides "p" and "repeat" (allowed for every kind).
+    void only_keys(std::initializer_list<std::string_view> keys) const {
+      std::vector<std::string_view> allowed(keys);
+      allowed.insert(allowed.end(), {"p", "repeat"});
+      parser_.v_.only_keys(step_, path_, allowed);
+    }
+    bool has(std::string_view key) const { return step_.contains(key); }
+    const json& value(std::string_view key) const { return parser_.v_.require(step_, path_, key); }
+    double duration(std::string_view key, bool zero_ok) const {
+      return parser_.duration(step_, path_, key, zero_ok);
+    }
+    std::uint64_t integer(std::string_view key, std::uint64_t min, std::uint64_t max) const {
+      return parser_.v_.integer(value(key), validator::at(path_, key), min, max);
+    }
+    template <class Enum>
+    Enum choice(std::string_view key, std::string_view what) const {
+      return parser_.v_.template choice<Enum>(value(key), validator::at(path_, key), what);
+    }
+    latency_dist latency() const { return parser_.parse_latency(step_, path_, key_); }
+    std::uint32_t lock_index(const std::string& name) const { return parser_.lock_index(name); }
+    static std::string describe(const json& v) { return workloads::describe(v); }
+    [[noreturn]] void fail(std::string_view key, const std::string& problem) const {
+      parser_.v_.fail(validator::at(path_, key), problem);
+    }
+
+   private:
+    workload_parser& parser_;
+    const json& step_;
+    const std::string& path_;
+    std::string_view key_;
+  };
+
+  // The keys that select a step's kind, each once, in the table's order ("cpu", "io", "lock").
+  static std::vector<std::string_view> selecting_keys() {
+    std::vector<std::string_view> keys;
+    for (const auto key : step_keys)
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+    return keys;
+  }
+  // `"cpu", "io" or "lock"`.
+  static std::string either_of(const std::vector<std::string_view>& keys) {
+    std::string out;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (i > 0) out += i + 1 == keys.size() ? " or " : ", ";
+      out += '"';
+      out += keys[i];
+      out += '"';
+    }
+    return out;
+  }
+
+  // A step's kind is named by its selecting key alone ("lock"), or by that key's value among
+  // the kinds that share the key ("io": "timer").
+  step_kind kind_of_step(const json& j, const std::string& path, std::string_view key) const {
+    std::vector<std::string_view> names;
+    std::vector<step_kind> kinds;
+    for (const auto kind : enum_values<step_kind>) {
+      if (step_keys[static_cast<std::size_t>(kind)] != key) continue;
+      names.push_back(name_of(kind));
+      kinds.push_back(kind);
+    }
+    if (kinds.size() == 1) return kinds.front();
+    return kinds[v_.choice(v_.require(j, path, key), validator::at(path, key), names,
+                           std::string(key) + " kind")];
+  }
+
   step_spec parse_step(const json& j, const std::string& path) {
     v_.expect_object(j, path);
-    const int kinds = int(j.contains("cpu")) + int(j.contains("io")) + int(j.contains("lock"));
-    if (kinds == 0) v_.fail(path, "a step needs one of the keys \"cpu\", \"io\" or \"lock\"");
-    if (kinds > 1) v_.fail(path, "a step has exactly one of the keys \"cpu\", \"io\" or \"lock\"");
-    step_spec s;
-    if (j.contains("cpu")) {
-      v_.only_keys(j, path, {"cpu", "us", "p", "repeat"});
-      s.kind = step_kind::cpu;
-      s.kernel =
-          v_.choice<cpu_kernel>(j["cpu"], validator::at(path, "cpu"), kernel_names, "cpu kernel");
-      s.us = duration(j, path, "us", false);
-    } else if (j.contains("lock")) {
-      v_.only_keys(j, path, {"lock", "hold_us", "p", "repeat"});
-      s.kind = step_kind::lock;
-      const json& name = j["lock"];
-      std::string lock_name;
-      if (name.is_string())
-        lock_name = name.get<std::string>();
-      else if (!(name.is_boolean() && name.get<bool>()))
-        v_.fail(validator::at(path, "lock"),
-                "expected a lock name (string) or true, got " + describe(name));
-      s.lock_id = lock_index(lock_name);
-      // A zero hold is a meaningful critical section: the shared counter's increment alone.
-      s.us = duration(j, path, "hold_us", true);
-    } else {
-      const std::string io_path = validator::at(path, "io");
-      const auto kind = v_.choice<int>(j["io"], io_path, io_names, "io kind");
-      s.kind = static_cast<step_kind>(kind + 1);
-      switch (s.kind) {
-        case step_kind::timer:
-        case step_kind::blocking:
-          parse_latency(j, path, s);
-          break;
-        case step_kind::tcp:
-          v_.only_keys(j, path,
-                       {"io", "request_bytes", "response_bytes", "server_delay_us", "p", "repeat"});
-          s.request_bytes = static_cast<std::uint32_t>(
-              v_.integer(v_.require(j, path, "request_bytes"), validator::at(path, "request_bytes"),
-                         tcp_header_bytes, max_io_bytes));
-          s.response_bytes = static_cast<std::uint32_t>(
-              v_.integer(v_.require(j, path, "response_bytes"),
-                         validator::at(path, "response_bytes"), 1, max_io_bytes));
-          s.server_delay_us = 0;
-          if (j.contains("server_delay_us"))
-            s.server_delay_us = duration(j, path, "server_delay_us", true);
-          break;
-        case step_kind::disk: {
-          v_.only_keys(j, path, {"io", "bytes", "file_bytes", "p", "repeat"});
-          s.bytes = v_.integer(v_.require(j, path, "bytes"), validator::at(path, "bytes"), 1,
-                               max_io_bytes);
-          s.file_bytes = std::max<std::uint64_t>(s.bytes, std::uint64_t{8} << 20);
-          if (j.contains("file_bytes")) {
-            s.file_bytes =
-                v_.integer(j["file_bytes"], validator::at(path, "file_bytes"), 1, max_io_bytes);
-            if (s.file_bytes < s.bytes)
-              v_.fail(validator::at(path, "file_bytes"), "must be >= \"bytes\" (" +
-                                                             std::to_string(s.bytes) + "), got " +
-                                                             std::to_string(s.file_bytes));
-          }
-          break;
-        }
-        default:
-          break;
-      }
+    static const std::vector<std::string_view> keys = selecting_keys();
+    std::string_view key;
+    int present = 0;
+    for (const auto k : keys) {
+      if (!j.contains(k)) continue;
+      key = k;
+      ++present;
     }
+    if (present == 0) v_.fail(path, "a step needs one of the keys " + either_of(keys));
+    if (present > 1) v_.fail(path, "a step has exactly one of the keys " + either_of(keys));
+    step_spec s;
+    s.kind = kind_of_step(j, path, key);
+    step_reader in(*this, j, path, key);
+    visit_kind(s.kind, [&](auto kind) { decltype(kind)::parse(in, s); });
     if (auto it = j.find("p"); it != j.end())
       s.p = v_.number(*it, validator::at(path, "p"), 0, false, 1);
     if (auto it = j.find("repeat"); it != j.end())
@@ -461,22 +467,23 @@ class workload_parser {
     return s;
   }
 
-  void parse_latency(const json& j, const std::string& path, step_spec& s) {
+  // "latency": DIST or "latency_us": N, beside the step's selecting key.
+  latency_dist parse_latency(const json& j, const std::string& path, std::string_view key) {
     const bool full = j.contains("latency"), shorthand = j.contains("latency_us");
     if (full && shorthand) v_.fail(path, "give either \"latency\" or \"latency_us\", not both");
     if (!full && !shorthand) v_.fail(path, "missing required key \"latency\" (or \"latency_us\")");
-    v_.only_keys(j, path, {"io", full ? "latency" : "latency_us", "p", "repeat"});
+    v_.only_keys(j, path, {key, full ? "latency" : "latency_us", "p", "repeat"});
+    latency_dist d;
     if (shorthand) {
-      s.latency.kind = dist_kind::fixed;
-      s.latency.us = duration(j, path, "latency_us", false);
-      return;
+      d.kind = dist_kind::fixed;
+      d.us = duration(j, path, "latency_us", false);
+      return d;
     }
     const std::string lpath = validator::at(path, "latency");
     const json& l = j["latency"];
     v_.expect_object(l, lpath);
-    latency_dist& d = s.latency;
     d.kind = v_.choice<dist_kind>(v_.require(l, lpath, "dist"), validator::at(lpath, "dist"),
-                                  dist_names, "distribution");
+                                  "distribution");
     switch (d.kind) {
       case dist_kind::fixed:
         v_.only_keys(l, lpath, {"dist", "us"});
@@ -499,6 +506,7 @@ class workload_parser {
             v_.number(v_.require(l, lpath, "sigma"), validator::at(lpath, "sigma"), 0, false, 4);
         break;
     }
+    return d;
   }
 
   std::uint32_t lock_index(const std::string& name) {

@@ -5,11 +5,11 @@
 // scripts/ab does for both of its builds), or measured anew (--recalibrate, or no cache yet).
 #pragma once
 
-#include <array>
 #include <filesystem>
 #include <string>
 
 #include "execbench/bench/command_line.hpp"
+#include "execbench/workloads/kernels.hpp"
 
 namespace execbench::bench {
 
@@ -21,7 +21,7 @@ std::filesystem::path calibration_cache_file();
 // The kernels' speeds (ns per iteration, by cpu_kernel) in an execbench report's context (its
 // calibration_ns_per_iteration_<kernel> keys). Throws usage_error naming the file and the
 // problem: missing, not a report, no calibration, a speed that is not a positive number.
-std::array<double, 4> read_calibration_file(const std::filesystem::path& file);
+workloads::kernels::kernel_speeds read_calibration_file(const std::filesystem::path& file);
 
 // Settles the calibration before any row runs, as the options ask: --calibration=FILE, else
 // the cache unless --recalibrate, else measured now and written to the cache (a cache that

@@ -14,53 +14,27 @@
 #include "execbench/bench/measurement.hpp"
 #include "execbench/bench/primitives.hpp"
 #include "execbench/runtime/runtime.hpp"
+#include "execbench/workloads/enum_names.hpp"
 #include "execbench/workloads/kernels.hpp"
 
 namespace execbench::bench {
 
-enum class primitive {
-  spawn_many,
-  post_local,
-  post_remote,
-  ping_pong,
-  chained_spawn,
-  yield_many,
-  timers_1k,
-  timers_100k,
-  thread_start,
-};
+// The primitives, in the order the rows run (and are listed): one primitive across all
+// runtimes at a time, so that the rows to compare are next to each other. Each value is named
+// as its rows are (name_of, enum_names.hpp).
+#define EXECBENCH_PRIMITIVES(X) \
+  X(spawn_many)                 \
+  X(post_local)                 \
+  X(post_remote)                \
+  X(ping_pong)                  \
+  X(chained_spawn)              \
+  X(yield_many)                 \
+  X(timers_1k)                  \
+  X(timers_100k)                \
+  X(thread_start)
+EXECBENCH_ENUM(primitive, EXECBENCH_PRIMITIVES)
 
-// In the order the rows run (and are listed): one primitive across all runtimes at a time, so
-// that the rows to compare are next to each other.
-inline constexpr std::array all_primitives = {
-    primitive::spawn_many, primitive::post_local,    primitive::post_remote,
-    primitive::ping_pong,  primitive::chained_spawn, primitive::yield_many,
-    primitive::timers_1k,  primitive::timers_100k,   primitive::thread_start,
-};
-
-constexpr std::string_view name_of(primitive p) noexcept {
-  switch (p) {
-    case primitive::spawn_many:
-      return "spawn_many";
-    case primitive::post_local:
-      return "post_local";
-    case primitive::post_remote:
-      return "post_remote";
-    case primitive::ping_pong:
-      return "ping_pong";
-    case primitive::chained_spawn:
-      return "chained_spawn";
-    case primitive::yield_many:
-      return "yield_many";
-    case primitive::timers_1k:
-      return "timers_1k";
-    case primitive::timers_100k:
-      return "timers_100k";
-    case primitive::thread_start:
-      return "thread_start";
-  }
-  return "?";
-}
+inline constexpr auto all_primitives = enum_values<primitive>;
 
 // Small enough that the whole primitive suite runs in about a minute on two cores.
 inline const std::vector<std::size_t> default_primitive_workers = {1, 2};

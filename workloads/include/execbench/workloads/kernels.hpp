@@ -1,21 +1,11 @@
-// CPU kernels: the work a `cpu` step does, each in four flavours, each verifiable.
+// CPU kernels: the work a `cpu` step does, one per row of step_kinds.hpp's
+// EXECBENCH_CPU_KERNELS, each verifiable.
 //
 // A kernel takes an iteration count (the calibration turns microseconds into iterations) and
-// an input, and returns a value that expected_result() predicts independently: by a closed
-// form for spin, compute and memory, by recomputation for hash (a verifier computes it once per
-// distinct input: the plan gives every instance of one hash step the same seed). Results pass
+// an input, and returns a value that expected_result() predicts independently. Results pass
 // through an optimization barrier, so the work cannot be elided even when the caller ignores
-// the value.
-//   spin:    a busy-wait: a counting loop that only burns cycles (no pause instruction: under
-//            a hypervisor, pause-loop exits make its timing erratic); the result counts the
-//            iterations.
-//   compute: a 64-bit LCG stepped n times from the seed (one dependent multiply-add per
-//            iteration), then mixed; checked by LCG jump-ahead in O(log n).
-//   memory:  sums n 64-bit words of a shared read-only buffer larger than the last-level
-//            cache, starting at word (input mod buffer words) and wrapping; word k holds
-//            k * K + S, so the sum has a closed form.
-//   hash:    FNV-1a over n bytes of a fixed 64 KiB table, starting at (seed mod its size) and
-//            wrapping, from an offset basis mixed with the seed.
+// the value. What each kernel computes, and how its result is predicted: kernels.cpp, beside
+// its code.
 #pragma once
 
 #include <array>
@@ -31,10 +21,12 @@ namespace execbench::workloads::kernels {
 // calibration_store), so raise it whenever a kernel's code changes what an iteration costs.
 inline constexpr int kernel_code_version = 1;
 
+// Nanoseconds per iteration of each kernel, indexed by cpu_kernel (step_kinds.hpp's order).
+using kernel_speeds = std::array<double, enum_count<cpu_kernel>>;
+
 // The calibration of this machine, measured once per process (calibrate()).
 struct calibration {
-  // Nanoseconds per iteration, indexed by cpu_kernel.
-  std::array<double, 4> ns_per_iteration{};
+  kernel_speeds ns_per_iteration{};
   // spin(50 µs) measured after calibrating (20th percentile of 101 runs: interruptions only
   // add time): the accuracy of the calibration, for the benchmark context (target: within 5%).
   double spin_50us_measured_us = 0;
@@ -52,7 +44,7 @@ const calibration& calibrate();
 // measuring them, so that a run does the same work as the run they came from (a cache or an
 // earlier report); the spin(50 us) check is still measured, against them, so that the context
 // says how far this machine now runs from them. False when calibrate() has already run.
-bool use_calibration(const std::array<double, 4>& ns_per_iteration);
+bool use_calibration(const kernel_speeds& ns_per_iteration);
 
 // spin's speed now, in ns per iteration: a light probe (about 2 ms; the 5th fastest of 21 runs
 // of about 100 us at the calibrated speed), taken beside the benchmark rows so that a report

@@ -25,31 +25,7 @@
 
 namespace execbench::workloads {
 
-// What a planned step does; the four CPU kernels first, in cpu_kernel's order.
-enum class step_op : std::uint8_t { spin, compute, memory, hash, timer, blocking, tcp, disk, lock };
-
-constexpr bool is_cpu(step_op op) noexcept {
-  return op <= step_op::hash;
-}
-constexpr cpu_kernel kernel_of(step_op op) noexcept {
-  return static_cast<cpu_kernel>(op);
-}
-
-// One resolved step. Fields by op:
-//   spin/compute/memory/hash: ns = CPU work, arg = kernel input (compute: seed; memory: where
-//     to start in the buffer; hash: seed, the same for every instance of one spec step, so that
-//     a verifier computes each expected hash once);
-//   timer/blocking: ns = the drawn latency;
-//   tcp: ns = server delay, size = request bytes (header included), size2 = response bytes;
-//   disk: arg = file offset (4096-aligned), size = bytes read;
-//   lock: ns = hold time, size2 = lock id (index into workload_spec::locks).
-struct planned_step {
-  std::uint64_t ns = 0;
-  std::uint64_t arg = 0;
-  std::uint32_t size = 0;
-  std::uint32_t size2 = 0;
-  step_op op = step_op::spin;
-};
+// planned_step, the resolved step, and step_op, what it does: step_kinds.hpp.
 
 struct planned_task {
   std::uint64_t arrival_ns = 0;  // open loop: scheduled arrival after the run's start; else 0
@@ -106,6 +82,7 @@ class plan {
   std::uint64_t disk_file_bytes() const noexcept { return disk_file_bytes_; }
 
   friend plan materialize(const workload_spec& spec);
+  friend struct step_planner;  // plan.cpp: the step kinds' plans fill the totals
 
  private:
   workload_spec spec_;

@@ -95,12 +95,11 @@ struct tcp_connection {
 };
 
 // What a step yields: its result, folded into the task's checksum for the kinds that have one
-// (has_result), and the wall time spent inside a CPU kernel.
+// (has_result, step_kinds.hpp), and the wall time spent inside a CPU kernel.
 struct step_outcome {
   std::uint64_t result = 0;
   std::uint64_t in_kernel_ns = 0;
 };
-constexpr bool has_result(step_op op) noexcept { return is_cpu(op) || op == step_op::disk; }
 
 // The end of step s of task i, which began at t0: one clock read, returned as the next step's
 // start. The step's time inside a CPU kernel counts as CPU, the rest of it as waiting (for a
@@ -230,6 +229,9 @@ rt::task<step_outcome> lock_step(R& r, run_state& state, const planned_step& s) 
 }
 
 // The coroutine of a step that is not a timer (not itself a coroutine: no frame of its own).
+// Every op has its case (no default), so that a kind added to step_kinds.hpp without its case
+// here is a -Wswitch warning rather than a CPU step.
+#define EXECBENCH_KERNEL_CASE(name, ...) case step_op::name:
 template <rt::runtime R>
 rt::task<step_outcome> other_step(R& r, run_state& state, const planned_step& s,
                                   std::unique_ptr<tcp_connection>& conn) {
@@ -242,10 +244,13 @@ rt::task<step_outcome> other_step(R& r, run_state& state, const planned_step& s,
       return disk_step(r, state, s);
     case step_op::lock:
       return lock_step(r, state, s);
-    default:
-      return cpu_step(r, state, s);
+    case step_op::timer:  // step_program awaits timers itself: never here
+      EXECBENCH_CPU_KERNELS(EXECBENCH_KERNEL_CASE)
+      break;
   }
+  return cpu_step(r, state, s);
 }
+#undef EXECBENCH_KERNEL_CASE
 
 }  // namespace program_detail
 

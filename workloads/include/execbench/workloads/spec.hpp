@@ -4,6 +4,8 @@
 // step program, released under a closed or open loop. Parsing checks everything a run relies
 // on, so that nothing downstream (materialization, runtimes) needs to re-check a document.
 // Every rejection is a workload_error whose what() is one line: "FILE: /json/path: problem".
+// What a step is, and every step kind, comes from the table of step_kinds.hpp; enum names
+// (name_of, enum_names) from enum_names.hpp.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "execbench/workloads/step_kinds.hpp"
+
 namespace execbench::workloads {
 
 // A document that cannot be run; what() is one line naming the file, the JSON path and the
@@ -24,44 +28,8 @@ class workload_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// How a latency is drawn. Parameters in microseconds:
-//   fixed {us}, uniform {min_us, max_us}, exponential {mean_us},
-//   lognormal {mean_us, sigma}: sigma is the standard deviation of the underlying normal,
-//   and its mu is chosen so that the mean of the draws is mean_us.
-enum class dist_kind : std::uint8_t { fixed, uniform, exponential, lognormal };
-
-struct latency_dist {
-  dist_kind kind = dist_kind::fixed;
-  double us = 0;       // fixed
-  double min_us = 0;   // uniform
-  double max_us = 0;   // uniform
-  double mean_us = 0;  // exponential, lognormal
-  double sigma = 0;    // lognormal
-
-  // The distribution's mean in microseconds.
-  double mean() const noexcept;
-};
-
-enum class cpu_kernel : std::uint8_t { spin, compute, memory, hash };
-enum class step_kind : std::uint8_t { cpu, timer, blocking, tcp, disk, lock };
-
-// One step of a task's program, as written. Only the fields of its kind are meaningful.
-struct step_spec {
-  step_kind kind = step_kind::cpu;
-  cpu_kernel kernel = cpu_kernel::spin;  // cpu
-  double us = 0;                         // cpu: work; lock: hold time
-  latency_dist latency;                  // timer, blocking
-  std::uint32_t request_bytes = 0;       // tcp: whole request, header included
-  std::uint32_t response_bytes = 0;      // tcp
-  double server_delay_us = 0;            // tcp
-  std::uint64_t bytes = 0;               // disk: bytes read by the step
-  std::uint64_t file_bytes = 0;          // disk: size of the file it reads from
-  std::uint32_t lock_id = 0;             // lock: index into workload_spec::locks
-  double p = 1;                          // probability that the step runs
-  std::uint32_t repeat = 1;              // how many times it runs when it does
-};
-
-enum class graph_shape : std::uint8_t { independent, chain, tree, wavefront };
+#define EXECBENCH_GRAPH_SHAPES(X) X(independent) X(chain) X(tree) X(wavefront)
+EXECBENCH_ENUM(graph_shape, EXECBENCH_GRAPH_SHAPES)
 
 struct graph_spec {
   graph_shape shape = graph_shape::independent;
@@ -77,7 +45,8 @@ struct graph_spec {
   std::uint64_t work_count() const noexcept;
 };
 
-enum class release_mode : std::uint8_t { unlimited, closed, open };
+#define EXECBENCH_RELEASE_MODES(X) X(unlimited) X(closed) X(open)
+EXECBENCH_ENUM(release_mode, EXECBENCH_RELEASE_MODES)
 
 // How work tasks are let in: all at once (no "release" key), at most `concurrency` in flight
 // (closed loop), or the k-th at k / rate_per_s seconds (open loop).
@@ -106,8 +75,6 @@ struct workload_spec {
 // Limits that keep a document's plan within memory; exceeding them is a validation error.
 inline constexpr std::uint64_t max_tasks = std::uint64_t{1} << 22;
 inline constexpr std::uint64_t max_planned_steps = std::uint64_t{1} << 24;
-// The request header every tcp request carries (see tcp.hpp).
-inline constexpr std::uint32_t tcp_header_bytes = 16;
 
 // Validate a parsed document; `source` names it in messages.
 workload_spec parse_workload(const nlohmann::json& doc, std::string_view source);
@@ -115,10 +82,5 @@ workload_spec parse_workload(const nlohmann::json& doc, std::string_view source)
 workload_spec parse_workload_text(std::string_view text, std::string_view source);
 // Read, parse and validate a file.
 workload_spec load_workload(const std::filesystem::path& file);
-
-std::string_view to_string(cpu_kernel k) noexcept;
-std::string_view to_string(step_kind k) noexcept;
-std::string_view to_string(graph_shape s) noexcept;
-std::string_view to_string(dist_kind d) noexcept;
 
 }  // namespace execbench::workloads

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "watchdog.hpp"
+#include "test_watchdog.hpp"
 
 namespace {
 

@@ -22,7 +22,7 @@
 #include "execbench/runtime/event.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"
-#include "watchdog.hpp"
+#include "test_watchdog.hpp"
 
 namespace {
 

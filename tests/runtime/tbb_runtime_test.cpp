@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "concurrency_probe.hpp"
-#include "watchdog.hpp"
+#include "test_watchdog.hpp"
 
 namespace {
 

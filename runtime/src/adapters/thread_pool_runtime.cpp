@@ -13,9 +13,15 @@ thread_pool_runtime::~thread_pool_runtime() {
   roots().destroy_all();
 }
 
-// A work_item fits a job's in-place storage: queueing one allocates nothing.
+// A task's resumption, most of what is queued, goes in as its bare handle: the pool runs it with
+// one indirect call. A posted callable goes in as its work_item, which fits a job in place.
+// The deque's growth failing is out of memory: terminate is fine.
 void thread_pool_runtime::submit(detail::work_item w) noexcept {
-  pool_.submit(std::move(w));  // the deque's growth failing is out of memory: terminate is fine
+  if (const auto h = w.coroutine()) {
+    pool_.submit(h);
+  } else {
+    pool_.submit(std::move(w));
+  }
 }
 
 }  // namespace execbench::rt

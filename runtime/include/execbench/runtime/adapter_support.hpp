@@ -143,6 +143,11 @@ class work_item {
   ~work_item() { reset(); }
 
   explicit operator bool() const noexcept { return arg_ != nullptr; }
+  // The coroutine it resumes; a null handle when it is a posted callable (or empty).
+  std::coroutine_handle<> coroutine() const noexcept {
+    return run_ == &resume_fn ? std::coroutine_handle<>::from_address(arg_)
+                              : std::coroutine_handle<>();
+  }
 
   // Runs it once; never throws.
   void operator()() noexcept { run_(std::exchange(arg_, nullptr)); }

@@ -18,7 +18,7 @@ thread_pool_runtime::~thread_pool_runtime() {
 // The deque's growth failing is out of memory: terminate is fine.
 void thread_pool_runtime::submit(detail::work_item w) noexcept {
   if (const auto h = w.coroutine()) {
-    pool_.submit(h);
+    pool_.submit_resume(h);
   } else {
     pool_.submit(std::move(w));
   }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <coroutine>
 #include <cstddef>
 #include <deque>
 #include <mutex>
@@ -51,6 +52,20 @@ class worker_pool {
         queue_.pop_back();
         throw;
       }
+      wake = idle_ != 0;
+    }
+    if (wake) ready_.notify_one();
+  }
+
+  // submit() for a coroutine to resume, the commonest job: copied in whole, since its bytes are
+  // all a resume job is.
+  void submit_resume(std::coroutine_handle<> h) {
+    loop_detail::callback_item job;
+    job.emplace_resume(h);
+    bool wake = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back(job);
       wake = idle_ != 0;
     }
     if (wake) ready_.notify_one();

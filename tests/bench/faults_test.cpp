@@ -27,7 +27,6 @@
 #include <benchmark/benchmark.h>
 #include <gtest/gtest.h>
 
-#include "../runtime/watchdog.hpp"
 #include "capture_runs.hpp"
 #include "execbench/bench/watchdog.hpp"
 #include "execbench/bench/workload_catalog.hpp"
@@ -36,6 +35,7 @@
 #include "execbench/workloads/presets.hpp"
 #include "execbench/workloads/spec.hpp"
 #include "execbench/workloads/tcp.hpp"
+#include "execbench/testing/watchdog.hpp"
 
 namespace execbench::bench {
 namespace {
@@ -253,8 +253,7 @@ class faults : public ::testing::Test {
     (void)registered;
   }
   void SetUp() override {
-    guard_ = std::make_unique<test::watchdog>(
-        ::testing::UnitTest::GetInstance()->current_test_info()->name(), 100s);
+    guard_ = std::make_unique<test::watchdog>(100s);
     set_stall_limit(20s);  // a refused thread start alone retries for a second
     baseline_threads_ = thread_count();
     baseline_fds_ = open_fd_count();

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "watchdog.hpp"
+#include "execbench/testing/watchdog.hpp"
 
 namespace {
 

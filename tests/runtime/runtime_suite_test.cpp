@@ -17,4 +17,4 @@ struct execbench::runtime_tests::suite_params<execbench::rt::tbb_runtime> {
   static constexpr bool timers_in_start_order = false;
 };
 
-EXECBENCH_RUNTIME_SUITE(execbench, execbench::rt::apply_runtimes_t<::testing::Types>);
+EXECBENCH_RUNTIME_SUITE(runtime_suite, execbench::rt::apply_runtimes_t<::testing::Types>);

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "concurrency_probe.hpp"
-#include "watchdog.hpp"
+#include "execbench/testing/watchdog.hpp"
 
 namespace {
 

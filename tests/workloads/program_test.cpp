@@ -6,13 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
-#include <cstdio>
-#include <cstdlib>
-#include <mutex>
 #include <string>
 #include <system_error>
-#include <thread>
 #include <vector>
 
 #include "execbench/runtime/all_runtimes.hpp"
@@ -21,6 +16,7 @@
 #include "execbench/workloads/kernels.hpp"
 #include "execbench/workloads/presets.hpp"
 #include "execbench/workloads/runner.hpp"
+#include "execbench/testing/watchdog.hpp"
 
 namespace wl = execbench::workloads;
 namespace rt = execbench::rt;
@@ -28,33 +24,10 @@ namespace rt = execbench::rt;
 
 namespace {
 
-// Aborts the process with a message unless destroyed in time: a lost wake-up fails fast.
-class watchdog {
- public:
-  explicit watchdog(std::string what, std::chrono::seconds limit = std::chrono::seconds(60))
-      : what_(std::move(what)), thread_([this, limit] {
-          std::unique_lock<std::mutex> lock(mutex_);
-          if (!cv_.wait_for(lock, limit, [this] { return done_; })) {
-            std::fprintf(stderr, "watchdog: %s still running: aborting\n", what_.c_str());
-            std::abort();
-          }
-        }) {}
-  ~watchdog() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::string what_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;
-};
+// Whole programs, under the sanitizers too: twice the watchdog's default before a test counts as
+// hung.
+constexpr std::chrono::seconds program_limit{60};
+using execbench::test::watchdog;
 
 // The simplest runner: every task of the plan spawned at once, then all joined. (Release and
 // dependencies are the benchmark runner's business; this checks the step program.)
@@ -97,7 +70,7 @@ void run_and_verify(const std::string& text, int runs = 2) {
 }  // namespace
 
 TYPED_TEST(step_program, every_step_kind_runs_and_verifies) {
-  watchdog wd(std::string(TypeParam::name) + " every_step_kind");
+  watchdog wd(std::string(TypeParam::name) + " every_step_kind", program_limit);
   run_and_verify<TypeParam>(R"({"name": "all", "seed": 3,
     "graph": {"shape": "independent", "tasks": 12},
     "task": [
@@ -112,7 +85,7 @@ TYPED_TEST(step_program, every_step_kind_runs_and_verifies) {
 }
 
 TYPED_TEST(step_program, locks_exclude_under_contention) {
-  watchdog wd(std::string(TypeParam::name) + " locks");
+  watchdog wd(std::string(TypeParam::name) + " locks", program_limit);
   // Many tasks on two locks, holding them across a wait: a lost update would show.
   run_and_verify<TypeParam>(R"({"name": "locks",
     "graph": {"shape": "independent", "tasks": 60},
@@ -122,7 +95,7 @@ TYPED_TEST(step_program, locks_exclude_under_contention) {
 }
 
 TYPED_TEST(step_program, a_corrupted_result_fails_verification) {
-  watchdog wd(std::string(TypeParam::name) + " corrupted");
+  watchdog wd(std::string(TypeParam::name) + " corrupted", program_limit);
   const auto plan = wl::materialize(wl::parse_workload_text(
       R"({"name": "c", "graph": {"shape": "independent", "tasks": 3},
           "task": [{"cpu": "compute", "us": 10}, {"lock": "l", "hold_us": 1}]})",
@@ -149,7 +122,7 @@ TYPED_TEST(step_program, a_corrupted_result_fails_verification) {
 }
 
 TYPED_TEST(step_program, measured_wait_and_cpu_are_plausible) {
-  watchdog wd(std::string(TypeParam::name) + " w/c");
+  watchdog wd(std::string(TypeParam::name) + " w/c", program_limit);
   const auto plan = wl::materialize(wl::parse_workload_text(
       R"({"name": "wc", "graph": {"shape": "independent", "tasks": 4},
           "task": [{"cpu": "spin", "us": 200}, {"io": "timer", "latency_us": 2000}]})",
@@ -214,7 +187,7 @@ std::size_t max_overlap(const wl::run_state& s) {
 }  // namespace
 
 TYPED_TEST(step_program, runner_keeps_a_chain_in_order) {
-  watchdog wd(std::string(TypeParam::name) + " chain");
+  watchdog wd(std::string(TypeParam::name) + " chain", program_limit);
   harness h(R"({"name": "c", "graph": {"shape": "chain", "tasks": 20},
                "task": [{"io": "timer", "latency_us": 200}, {"cpu": "compute", "us": 10}]})");
   TypeParam r(workers);
@@ -231,7 +204,7 @@ TYPED_TEST(step_program, runner_keeps_a_chain_in_order) {
 }
 
 TYPED_TEST(step_program, runner_refuses_a_state_not_reset_since_its_last_run) {
-  watchdog wd(std::string(TypeParam::name) + " not reset");
+  watchdog wd(std::string(TypeParam::name) + " not reset", program_limit);
   harness h(R"({"name": "c", "graph": {"shape": "independent", "tasks": 3},
                "task": [{"cpu": "compute", "us": 5}]})");
   TypeParam r(workers);
@@ -241,7 +214,7 @@ TYPED_TEST(step_program, runner_refuses_a_state_not_reset_since_its_last_run) {
 }
 
 TYPED_TEST(step_program, runner_respects_closed_loop_concurrency) {
-  watchdog wd(std::string(TypeParam::name) + " closed loop");
+  watchdog wd(std::string(TypeParam::name) + " closed loop", program_limit);
   harness h(R"({"name": "c", "graph": {"shape": "independent", "tasks": 40},
                "release": {"concurrency": 3},
                "task": [{"io": "timer", "latency_us": 300}, {"lock": "l", "hold_us": 10}]})");
@@ -253,7 +226,7 @@ TYPED_TEST(step_program, runner_respects_closed_loop_concurrency) {
 }
 
 TYPED_TEST(step_program, runner_releases_open_loop_arrivals_on_schedule) {
-  watchdog wd(std::string(TypeParam::name) + " open loop");
+  watchdog wd(std::string(TypeParam::name) + " open loop", program_limit);
   harness h(R"({"name": "o", "graph": {"shape": "independent", "tasks": 20},
                "release": {"rate_per_s": 2000},
                "task": [{"io": "timer", "latency_us": 100}]})");
@@ -267,7 +240,7 @@ TYPED_TEST(step_program, runner_releases_open_loop_arrivals_on_schedule) {
 }
 
 TYPED_TEST(step_program, runner_gathers_trees_and_orders_wavefronts) {
-  watchdog wd(std::string(TypeParam::name) + " tree and wavefront");
+  watchdog wd(std::string(TypeParam::name) + " tree and wavefront", program_limit);
   harness tree(R"({"name": "t", "graph": {"shape": "tree", "depth": 3, "fanout": 4},
                   "task": [{"io": "timer", "latency_us": 100}, {"cpu": "hash", "us": 5, "p": 0.5}]})");
   TypeParam r(workers);
@@ -290,7 +263,7 @@ TYPED_TEST(step_program, runner_gathers_trees_and_orders_wavefronts) {
 }
 
 TYPED_TEST(step_program, runner_runs_groups_side_by_side) {
-  watchdog wd(std::string(TypeParam::name) + " fetch_and_count");
+  watchdog wd(std::string(TypeParam::name) + " fetch_and_count", program_limit);
   const auto plan = wl::materialize(wl::load_preset("fetch_and_count"));
   wl::workload_fixtures fixtures(plan);
   wl::run_state state(plan, fixtures);
@@ -304,7 +277,7 @@ TYPED_TEST(step_program, runner_runs_groups_side_by_side) {
 }
 
 TYPED_TEST(step_program, runner_reports_a_failing_task_without_hanging) {
-  watchdog wd(std::string(TypeParam::name) + " failing task");
+  watchdog wd(std::string(TypeParam::name) + " failing task", program_limit);
   harness h(R"({"name": "f", "graph": {"shape": "chain", "tasks": 3},
                "task": [{"io": "tcp", "request_bytes": 32, "response_bytes": 32}]})");
   h.fixtures.server()->stop();  // nobody listens: connecting fails

@@ -38,6 +38,24 @@ const char* zero_chunk() {
   return chunk.data();
 }
 
+// The set-up the server and the client share: a non-blocking, close-on-exec TCP socket with the
+// option `level`/`option` set to 1 (`what` names the caller in the error), and the address
+// 127.0.0.1:port (port 0 lets bind choose an ephemeral one).
+int open_tcp_socket(const char* what, int level, int option) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_errno(what);
+  int one = 1;
+  setsockopt(fd, level, option, &one, sizeof one);
+  return fd;
+}
+sockaddr_in loopback_address(std::uint16_t port) noexcept {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  return addr;
+}
+
 // Once per process, at its first server: a limit lowered afterwards (by the user, or by a test
 // of what happens at it) is left as it is.
 void raise_fd_limit() noexcept {
@@ -92,14 +110,8 @@ void throw_if_server_failed(const loopback_server* server) {
 loopback_server::loopback_server()
     : drop_after_requests_(drop_after_requests.load(std::memory_order_relaxed)) {
   raise_fd_limit();
-  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (listen_fd_ < 0) throw_errno("loopback_server: socket");
-  int one = 1;
-  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  listen_fd_ = open_tcp_socket("loopback_server: socket", SOL_SOCKET, SO_REUSEADDR);
+  sockaddr_in addr = loopback_address(0);
   socklen_t len = sizeof addr;
   if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
       listen(listen_fd_, SOMAXCONN) < 0 ||
@@ -343,16 +355,10 @@ void loopback_server::serve() {
 }
 
 int tcp_connect(std::uint16_t port, tcp_exchange& ex) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw_errno("tcp_connect: socket");
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
+  const int fd = open_tcp_socket("tcp_connect: socket", IPPROTO_TCP, TCP_NODELAY);
+  const sockaddr_in addr = loopback_address(port);
   ex.connecting = false;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
     if (errno != EINPROGRESS) {
       int err = errno;
       tcp_close(fd);

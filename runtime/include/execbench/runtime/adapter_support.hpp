@@ -1,6 +1,7 @@
 // What the adapter runtimes (asio, thread_per_task, thread_pool, tbb) share: a queued unit of work
-// that is either a coroutine to resume or a posted callable, the inline cpu/blocking step, the
-// re-scheduling yield, and graceful shutdown over the registry of spawned tasks.
+// that is either a coroutine to resume or a posted callable, the inline cpu/blocking steps
+// (detail/inline_steps.hpp), the re-scheduling yield, and graceful shutdown over the registry of
+// spawned tasks.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "execbench/runtime/detail/inline_steps.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task_context.hpp"
 
@@ -141,6 +143,11 @@ class work_item {
   ~work_item() { reset(); }
 
   explicit operator bool() const noexcept { return arg_ != nullptr; }
+  // The coroutine it resumes; a null handle when it is a posted callable (or empty).
+  std::coroutine_handle<> coroutine() const noexcept {
+    return run_ == &resume_fn ? std::coroutine_handle<>::from_address(arg_)
+                              : std::coroutine_handle<>();
+  }
 
   // Runs it once; never throws.
   void operator()() noexcept { run_(std::exchange(arg_, nullptr)); }
@@ -169,18 +176,6 @@ class work_item {
   void (*run_)(void*) noexcept = nullptr;
   void (*drop_)(void*) noexcept = nullptr;
 };
-
-// A cpu or blocking step run inline on the awaiting thread: ready at once, the call happens in
-// await_resume so that its value or exception reaches the awaiter directly.
-template <class F>
-struct inline_call {
-  F fn;
-  bool await_ready() const noexcept { return true; }
-  void await_suspend(std::coroutine_handle<>) const noexcept {}
-  decltype(auto) await_resume() { return std::invoke(fn); }
-};
-template <class F>
-inline_call(F) -> inline_call<F>;
 
 // yield on a queue-based runtime: go to the back of the queue so that other ready work runs.
 struct reschedule {

@@ -56,7 +56,7 @@ class asio_wait_base : public cancellable_wait {
 
 }  // namespace detail
 
-class asio_runtime final : public scheduler {
+class asio_runtime final : public scheduler, public detail::inline_steps {
  public:
   static constexpr std::string_view name = "asio";
   static constexpr runtime_traits traits{.threads = thread_model::async_pool,
@@ -94,14 +94,6 @@ class asio_runtime final : public scheduler {
   detail::reschedule yield() noexcept { return {this}; }
   fd_awaiter readable(int fd) noexcept;
   fd_awaiter writable(int fd) noexcept;
-  template <class F>
-  auto cpu(F&& fn) const {
-    return detail::inline_call{std::forward<F>(fn)};
-  }
-  template <class F>
-  auto blocking(F&& fn) const {
-    return detail::inline_call{std::forward<F>(fn)};
-  }
 
   void shutdown() noexcept { detail::cancel_and_drain(*this); }
 

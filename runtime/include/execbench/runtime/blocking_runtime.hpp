@@ -19,7 +19,7 @@
 namespace execbench::rt {
 
 template <class Derived>
-class blocking_runtime : public scheduler {
+class blocking_runtime : public scheduler, public detail::inline_steps {
  public:
   // What submit() is given: a coroutine to resume or a posted callable, run by operator()
   // exactly once (or dropped unrun by its destructor when the runtime stops).
@@ -49,14 +49,6 @@ class blocking_runtime : public scheduler {
   detail::reschedule yield() noexcept { return {this}; }
   auto readable(int fd) noexcept { return detail::blocking_fd_wait(wake_fds_, fd, POLLIN); }
   auto writable(int fd) noexcept { return detail::blocking_fd_wait(wake_fds_, fd, POLLOUT); }
-  template <class F>
-  auto cpu(F&& fn) const {
-    return detail::inline_call{std::forward<F>(fn)};
-  }
-  template <class F>
-  auto blocking(F&& fn) const {
-    return detail::inline_call{std::forward<F>(fn)};
-  }
 
   // Graceful: cancel every pending task and wait until they have all ended.
   void shutdown() noexcept { detail::cancel_and_drain(*this); }

@@ -710,19 +710,6 @@ class executor_awaiter final : public cancellable_wait {
   task_context* ctx_ = nullptr;
 };
 
-// An awaitable that runs fn inline when awaited (loop runtime's cpu/blocking steps).
-template <class F>
-class inline_call_awaiter {
- public:
-  explicit inline_call_awaiter(F fn) : fn_(std::move(fn)) {}
-  bool await_ready() const noexcept { return true; }
-  void await_suspend(std::coroutine_handle<>) const noexcept {}
-  std::invoke_result_t<F&> await_resume() { return fn_(); }
-
- private:
-  F fn_;
-};
-
 // ---- gather over join handles ----
 
 namespace loop_detail {

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "execbench/runtime/detail/inline_steps.hpp"
 #include "execbench/runtime/event_loop.hpp"
 #include "execbench/runtime/loop/executor_pool.hpp"
 #include "execbench/runtime/runtime.hpp"
@@ -18,8 +19,9 @@
 
 namespace execbench::rt {
 
-// One thread: the event loop; CPU steps and blocking calls run inline on it.
-class loop_runtime final : public event_loop {
+// One thread: the event loop; CPU steps and blocking calls run inline on it (inline_steps),
+// blocking the loop while they run.
+class loop_runtime final : public event_loop, public detail::inline_steps {
  public:
   static constexpr std::string_view name = "loop";
   static constexpr runtime_traits traits{
@@ -34,16 +36,6 @@ class loop_runtime final : public event_loop {
   template <class T>
   T run(task<T> t) {
     return run_until_complete(std::move(t));
-  }
-
-  // Awaitables that run fn inline when awaited, blocking the loop while it runs.
-  template <class F>
-  inline_call_awaiter<std::decay_t<F>> cpu(F&& fn) {
-    return inline_call_awaiter<std::decay_t<F>>(std::forward<F>(fn));
-  }
-  template <class F>
-  inline_call_awaiter<std::decay_t<F>> blocking(F&& fn) {
-    return inline_call_awaiter<std::decay_t<F>>(std::forward<F>(fn));
   }
 };
 

@@ -3,17 +3,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
-#include <mutex>
 #include <string_view>
-#include <thread>
 #include <utility>
-#include <vector>
 
 #include "execbench/runtime/adapter_support.hpp"
 #include "execbench/runtime/blocking_runtime.hpp"
+#include "execbench/runtime/detail/worker_pool.hpp"
 #include "execbench/runtime/runtime.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"
@@ -32,19 +28,13 @@ class thread_pool_runtime final : public blocking_runtime<thread_pool_runtime> {
   thread_pool_runtime(const thread_pool_runtime&) = delete;
   thread_pool_runtime& operator=(const thread_pool_runtime&) = delete;
 
-  std::size_t workers() const noexcept { return threads_.size(); }
+  std::size_t workers() const noexcept { return pool_.size(); }
 
  private:
   friend class blocking_runtime<thread_pool_runtime>;
   void submit(detail::work_item w) noexcept;
-  void worker_loop() noexcept;
 
-  std::mutex mutex_;
-  std::condition_variable work_ready_;
-  std::deque<detail::work_item> queue_;
-  std::size_t idle_ = 0;  // workers waiting on work_ready_: only then is a notify worth its cost
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  detail::worker_pool pool_;  // drops queued work unrun when stopped
 };
 
 static_assert(runtime<thread_pool_runtime>);

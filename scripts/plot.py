@@ -55,7 +55,7 @@ plt = ticker = None
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# One colour per runtime, the same in every chart (names are fixed by DESIGN.md).
+# One colour per runtime, the same in every chart (names fixed: docs/design.md, "The runtimes").
 RUNTIME_COLOURS = {
     "loop": "#1f77b4",
     "loop_offload": "#17becf",
@@ -984,7 +984,7 @@ def inline_svg(fig, titles=None, label=""):
 # The page's charts: one figure per workload, the primitives, a comparison's repetitions, the
 # history. Every point is an artist of its own with a gid, so that it carries its row's figures.
 
-# Legends and tables list runtimes in this order (DESIGN.md's), others after it by name.
+# Legends and tables list runtimes in this order (docs/design.md, "The runtimes"), others by name.
 RUNTIME_ORDER = ["loop", "loop_offload", "loop_uring", "asio", "thread_per_task", "thread_pool",
                  "tbb"]
 

@@ -4,8 +4,8 @@ it writes for people against every case of data/number_formats.json (the rule th
 execbench-report follow too); the range it draws around every point against the one
 `execbench-report summary --format json` gives the same rows (the page draws every worker count,
 the summary gives each runtime's best); every chart of a one-workload report without a clipped
-text or an empty panel, legends in numeric and in DESIGN.md's runtime order; the SVG made inline
-(ids unique, a <title> on every point, no URL); the history's order by commits in a git
+text or an empty panel, legends in numeric and in runtime order (docs/design.md, "The runtimes"); the
+SVG made inline (ids unique, a <title> on every point, no URL); the history's order by commits in a git
 repository made here, and by date without one.
 
 Usage: plot_unit_checks.py PLOT_PY EXECBENCH_REPORT DATA_DIR WORK_DIR"""

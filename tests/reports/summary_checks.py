@@ -19,7 +19,8 @@ def summary(*args):
     return subprocess.run([binary, "summary", *args], cwd=data, capture_output=True, text=True)
 
 
-# JSON: one object with the workloads, each with DESIGN.md's keys, in rank order.
+# JSON: one object with the workloads, each with the keys of docs/design.md, "summary: ranking with
+# ties", in rank order.
 result = summary("--format", "json", "summary_ranges.json")
 check(result.returncode == 0, f"summary --format json: exit 0 ({result.stderr.strip()})")
 document = json.loads(result.stdout) if result.returncode == 0 else {"workloads": []}

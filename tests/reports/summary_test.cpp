@@ -219,7 +219,7 @@ TEST(render_summary, says_the_runs_build_and_the_harness_library_apart) {
   const std::string none = console("{}");
   EXPECT_EQ(none.find("Run:"), std::string::npos) << none;
   EXPECT_EQ(none.find("Google Benchmark"), std::string::npos) << none;
-  // The summary's JSON stays as DESIGN.md has it: no context there.
+  // The summary's JSON keeps the keys of docs/design.md, "summary: ranking with ties": no context.
   const auto document = nlohmann::json::parse(
       render_summary(summarise(parse_report(
                          R"({"context": {"build_type": "Release"}, "benchmarks": [)" + row + "]}",

@@ -12,8 +12,8 @@ struct context_entry {
   std::string value;
 };
 
-// Every context key execbench reports (see DESIGN.md, "Report"), with its value; a value that
-// cannot be found is "unknown", never left out, so that reports always have the same keys.
+// Every context key execbench reports (docs/design.md, "The report's context"), with its value;
+// a value that cannot be found is "unknown", never left out, so reports always have the same keys.
 std::vector<context_entry> collect_context();
 
 // collect_context() handed to benchmark::AddCustomContext.

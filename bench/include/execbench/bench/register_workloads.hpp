@@ -4,7 +4,7 @@
 // Per row, outside the timed region: the runtime (its threads), the fixtures (calibration,
 // loopback server, disk file) and the run state. Each iteration runs the whole workload once
 // (workloads::run_plan); between iterations, with timing paused, the run is verified and its
-// per-task latencies are copied out. Counters (DESIGN.md, "Counters") are set after the loop.
+// per-task latencies are copied out. Counters (docs/design.md, "Metrics") are set after the loop.
 #pragma once
 
 #include <chrono>

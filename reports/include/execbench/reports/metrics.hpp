@@ -20,7 +20,7 @@ direction metric_direction(std::string_view metric);
 /// "lower", "higher" or "unknown".
 std::string_view to_string(direction value);
 
-/// The metrics shown by default, in this order, when present: real_time, then the DESIGN.md
+/// Shown by default, in this order, when present: real_time, then the docs/design.md "Metrics"
 /// counters (except workers) with overhead_ms and kernel_cpu_ms after efficiency, then Google
 /// Benchmark's items_per_second and bytes_per_second.
 const std::vector<std::string>& default_metrics();

@@ -318,13 +318,14 @@ execbench's own flags:
                        stderr with the time left. Narrow it with --benchmark_filter, --runtimes
                        or --workload, and write the sweep with
                        --benchmark_out=SWEEP.json --benchmark_out_format=json.
-  --quick              a smoke run: one sample per row, no warm-up. The report's context says
-                       "quick": "true", and so does every summary of it.
+  --quick              a smoke run: one sample (repetition) per row, the warm-ups kept. The
+                       report's context says "quick": "true", and so does every summary of it.
   --calibration=FILE   take the CPU kernels' speeds from an earlier report (its context), so
                        that this run does exactly the same work (scripts/ab uses it).
   --recalibrate        measure the kernels' speeds anew and refresh the cache. By default they
-                       come from a cache per machine and kernel code (not per build: two builds
-                       do the same work): $EXECBENCH_CACHE_DIR, else ~/.cache/execbench. The
+                       come from a cache per machine, compiler, build type and kernel code (not
+                       per commit: two commits' builds do the same work): $EXECBENCH_CACHE_DIR,
+                       else ~/.cache/execbench. The
                        report's context says where they came from (calibration_source) and how
                        far spin(50 us) now runs from them (calibration_spin_50us_error).
 
@@ -332,8 +333,8 @@ How rows are measured, unless Google Benchmark's own flags say otherwise (each o
 --benchmark_repetitions, --benchmark_min_time, --benchmark_enable_random_interleaving
 replaces its part): 3 repetitions of every row (the samples each figure's range comes from),
 each of at least 0.05 s and one whole iteration, after the row's own warm-up on its runtime (a
-primitive runs its iteration untimed for 20 ms; a workload row of 0.1 s or less runs once
-untimed and verified), the repetitions of all rows in random interleaving, so that the
+primitive but thread_start runs its iteration 3 times untimed, or for 0.5 s when that is
+shorter; a workload row of 0.1 s or less runs once untimed and verified), the repetitions of all rows in random interleaving, so that the
 machine's drift during a run falls on every runtime alike. speed_probe_ns, spin's speed
 probed right before each repetition, shows that drift in the report.
 
@@ -346,7 +347,7 @@ speed drifts from the calibration; without CPU steps, the plan's), efficiency (i
 makespan), kernel_cpu_ms (the CPU work at that measured speed), cpu_util, wait_compute_ratio
 (inf for a workload that waits and never computes), offered_rate_per_s (open loop),
 ctx_switches_vol, ctx_switches_invol (per run), max_rss_mb (the row's peak: the peak mark is
-reset per row through /proc/self/clear_refs), loop_lag_p99_us (the runtimes that report it),
+reset per repetition through /proc/self/clear_refs), loop_lag_p99_us (the runtimes that report it),
 workers. Every preset runs on every runtime: none of the pairings is meaningless, only some
 are slow (a blocking runtime holds a thread per wait).
 
@@ -357,7 +358,9 @@ Default workload rows left out (estimated run over 2 s: the larger of the ideal 
 work over usable cores, and thread-holding time over the threads; --workers brings them back):
 @OVER_BUDGET@
 
-Exit status: 0 on success, 2 on a command-line mistake (one line on stderr says which).
+Exit status: 0 done; 1 the report could not be written; 2 a usage or input mistake (one line
+on stderr says which); 3 the watchdog ended a run that stopped making progress (the report
+keeps the finished rows); 130 / 143 stopped by SIGINT / SIGTERM (the same).
 
 Google Benchmark's flags:
 )";

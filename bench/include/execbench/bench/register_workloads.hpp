@@ -161,8 +161,8 @@ void run_workload(benchmark::State& state, const workload_row& row) {
   // A short row starts with one untimed run: the first run pays once for what later runs reuse
   // (page faults on the memory its tasks touch, the allocator's and the frame cache's growth),
   // and among the few iterations of a short --benchmark_min_time it weighs on the mean
-  // (sleep_fanout on loop read 0.74 at scripts/run's 0.05 s, against 0.87 in longer runs). In a
-  // run of more than warm_up_max_s, such one-time costs are small: no warm-up.
+  // (docs/measurements.md, "Figures behind code that was made smaller or lock-free"). In a run
+  // of more than warm_up_max_s, such one-time costs are small: no warm-up.
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   if (estimate_iteration_s(w, R::traits, row.workers, cores) <= warm_up_max_s) {
     if (!run_once() || !verify()) {

@@ -81,8 +81,8 @@ class scheduler {
 
   // Whether the scheduler runs all its tasks on one thread at a time (an event loop, as
   // asyncio's). Their contexts then register their waits without a lock (a locked instruction
-  // on each side of every wait: on this project's VM, 10,000 tasks each sleeping once finished
-  // 0.1 ms sooner without them), and a cancellation requested from another thread reaches the
+  // on each side of every wait otherwise: docs/measurements.md, "Figures behind code that was
+  // made smaller or lock-free"), and a cancellation requested from another thread reaches the
   // wait through that thread (deliver_cancels_later), as asyncio's
   // call_soon_threadsafe(task.cancel) would.
   bool confines_tasks() const noexcept { return confines_tasks_; }

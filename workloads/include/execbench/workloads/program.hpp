@@ -266,12 +266,11 @@ rt::task<step_outcome> other_step(R& r, run_state& state, const planned_step& s,
 //   ended(r, state, index, finish_ns): the task has finished (or failed) at finish_ns after
 //             the start.
 // Locks and sockets are released on the way out. Tree inner nodes (no steps) are not run here.
-// Its frame is live for every waiting task (10,000 in sleep_fanout), so it is kept small: on
-// loop, a burst of 10,000 10 ms waits took about 0.25 ms longer per 100 bytes of frame (the
-// burst's frames outgrow the cache) when it shrank from 504 to 336 bytes; a further cut to 256
-// bytes measured no change, so below about 300 bytes the size no longer matters much. Hence
-// one await for every step kind but the timer, the tcp state behind a pointer, `ending` a
-// single pointer and the task's totals kept in state rather than here (296 bytes, from 504).
+// Its frame is live for every waiting task (10,000 in sleep_fanout), and a burst of frames that
+// outgrows the cache costs time (docs/measurements.md, "Figures behind code that was made
+// smaller or lock-free"), so it is kept small: one await for every step kind but the timer,
+// the tcp state behind a pointer, `ending` a single pointer and the task's totals kept in
+// state rather than here.
 template <class Coro, rt::runtime R, class Ending>
 Coro step_program(R& r, run_state& state, std::uint32_t index, Ending ending) {
   using namespace program_detail;

@@ -12,8 +12,8 @@
 // Only a thread that caches keeps frames: one running an event loop (the loop turns it on for
 // the run, caching_scope), where a burst of frames is made and destroyed on one thread. A pool
 // thread does not: pool threads can outlive the work that made their frames (TBB's stay for
-// the whole process), and after async_tree_memo on tbb at 64 workers they held about 90 MB,
-// which then counted in every later row's max_rss_mb.
+// the whole process), and what they kept would count in every later row's max_rss_mb
+// (docs/measurements.md, "Figures behind code that was made smaller or lock-free").
 #pragma once
 
 #include <cstddef>

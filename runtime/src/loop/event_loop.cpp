@@ -5,7 +5,6 @@
 #include <sys/prctl.h>
 
 #include <cstdio>
-#include <mutex>
 
 #include "execbench/runtime/loop/epoll_reactor.hpp"
 

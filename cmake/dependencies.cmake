@@ -14,6 +14,13 @@ find_package(Threads REQUIRED)
 execbench_require(Boost libboost-dev 1.74 COMPONENTS headers)
 execbench_require(TBB libtbb-dev)
 execbench_require(nlohmann_json nlohmann-json3-dev)
+# liburing ships a pkg-config file, not a CMake package.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(liburing QUIET IMPORTED_TARGET GLOBAL liburing)
+if(NOT liburing_FOUND)
+  message(FATAL_ERROR "execbench: liburing not found. Install the Debian package 'liburing-dev' "
+                      "(apt-get install liburing-dev, or run scripts/bootstrap).")
+endif()
 if(EXECBENCH_BUILD_BENCH)
   execbench_require(benchmark libbenchmark-dev)
 endif()

@@ -252,6 +252,7 @@ std::string describe(const rt::runtime_traits& traits) {
             std::to_string(traits.fixed_workers) + " only)";
   }
   if (traits.thread_per_post) text += "; a thread per task and per post";
+  if (traits.async_file_reads) text += "; file reads go to the kernel without holding a thread";
   if (traits.records_loop_lag) text += "; reports loop_lag_p99_us";
   return text;
 }
@@ -267,7 +268,8 @@ std::string own_flags_help(std::span<const runtime_entry> runtimes,
     std::string line = "  " + std::string(r.name);
     line.resize(std::max<std::size_t>(line.size() + 2, 19), ' ');
     const std::size_t indent = line.size();
-    const std::string words = describe(r.traits);
+    const std::string words =
+        describe(r.traits) + (r.unavailable.empty() ? "" : "; NOT AVAILABLE HERE: " + r.unavailable);
     std::size_t col = indent;
     std::size_t start = 0;
     while (start < words.size()) {
@@ -334,9 +336,10 @@ How rows are measured, unless Google Benchmark's own flags say otherwise (each o
 replaces its part): 3 repetitions of every row (the samples each figure's range comes from),
 each of at least 0.05 s and one whole iteration, after the row's own warm-up on its runtime (a
 primitive but thread_start runs its iteration 3 times untimed, or for 0.5 s when that is
-shorter; a workload row of 0.1 s or less runs once untimed and verified), the repetitions of all rows in random interleaving, so that the
-machine's drift during a run falls on every runtime alike. speed_probe_ns, spin's speed
-probed right before each repetition, shows that drift in the report.
+shorter; a workload row of 0.1 s or less runs once untimed and verified), the repetitions of
+all rows in random interleaving, so that the machine's drift during a run falls on every
+runtime alike. speed_probe_ns, spin's speed probed right before each repetition, shows that
+drift in the report.
 
 Workload rows: each iteration runs the whole workload once; set-up (runtime threads, loopback
 server, disk file, calibration, plan) is outside the timed region. Counters: tasks_per_s,
@@ -347,7 +350,8 @@ speed drifts from the calibration; without CPU steps, the plan's), efficiency (i
 makespan), kernel_cpu_ms (the CPU work at that measured speed), cpu_util, wait_compute_ratio
 (inf for a workload that waits and never computes), offered_rate_per_s (open loop),
 ctx_switches_vol, ctx_switches_invol (per run), max_rss_mb (the row's peak: the peak mark is
-reset per repetition through /proc/self/clear_refs), loop_lag_p99_us (the runtimes that report it),
+reset per repetition through /proc/self/clear_refs), loop_lag_p99_us (the runtimes that
+report it),
 workers. Every preset runs on every runtime: none of the pairings is meaningless, only some
 are slow (a blocking runtime holds a thread per wait).
 

@@ -159,6 +159,11 @@ int run_main(int argc, char** argv, const runtime_set& run_runtimes) {
   rows += run_runtimes.register_workloads(planned, opts);
   if (rows == 0) {
     // e.g. --runtimes=loop --workers=2: say so rather than run an empty suite.
+    for (const auto& r : run_runtimes.entries) {
+      if (!r.unavailable.empty() && !opts.runtimes.empty() && bench::wants_runtime(opts, r.name)) {
+        return fail("--runtimes: " + std::string(r.name) + " has no rows here: " + r.unavailable);
+      }
+    }
     return fail("--runtimes and --workers select no rows (see --help for the worker counts each "
                 "runtime runs at)");
   }
@@ -191,6 +196,14 @@ int run_main(int argc, char** argv, const runtime_set& run_runtimes) {
   }
   if (selected > 0) {
     bench::add_context_to_report();
+    // A runtime this machine refuses (io_uring disabled, say) has no rows: say so, and why, on
+    // stderr and in the report, rather than error every row.
+    for (const auto& r : run_runtimes.entries) {
+      if (r.unavailable.empty() || !bench::wants_runtime(opts, r.name)) continue;
+      std::fprintf(stderr, "execbench: %s: no rows: %s\n", std::string(r.name).c_str(),
+                   r.unavailable.c_str());
+      benchmark::AddCustomContext("runtime_unavailable_" + std::string(r.name), r.unavailable);
+    }
     benchmark::AddCustomContext("arguments", json_list(opts.arguments));
     // Calibrated once, before any row runs (and outside every timed region): from
     // --calibration=FILE, the cache, or measured now.

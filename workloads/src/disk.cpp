@@ -132,6 +132,10 @@ std::uint64_t disk_expected_checksum(std::uint64_t offset, std::uint64_t bytes) 
   return sum;
 }
 
+std::uint64_t disk_checksum_of(const unsigned char* data, std::uint64_t pos, std::size_t n) noexcept {
+  return checksum_bytes(data, pos, n);
+}
+
 std::uint64_t disk_read_checksum(int fd, std::uint64_t offset, std::uint64_t bytes) {
   // Per-thread buffer: the task path allocates once per thread, not per read.
   thread_local std::unique_ptr<unsigned char[]> buffer(new unsigned char[io_chunk]);

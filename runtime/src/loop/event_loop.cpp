@@ -180,8 +180,10 @@ void event_loop::run_once() {
       timeout = 0;
     }
   }
-  // With no descriptor waits and nothing to sleep for, skip the reactor.
-  if (timeout != 0 || descriptors_.waits() != 0) wait_in_reactor(timeout, deadline);
+  // With no descriptor waits, no operation in flight and nothing to sleep for, skip the reactor.
+  if (timeout != 0 || descriptors_.waits() != 0 || operations_ != 0) {
+    wait_in_reactor(timeout, deadline);
+  }
   sleeping_.store(false, std::memory_order_relaxed);
 
   if (!timers_.empty()) timers_.fire_due(now_ns(), ready_, lag_, slots_);
@@ -196,6 +198,10 @@ void event_loop::run_once() {
 void event_loop::wait_in_reactor(std::int64_t timeout_ns, std::int64_t deadline_ns) {
   for (const reactor_event& ev : reactor_->wait(timeout_ns, deadline_ns)) {
     if (ev.descriptor != nullptr) descriptors_.dispatch(ev, ready_);
+    if (ev.operation != nullptr) {  // its awaiter resumes with the result
+      --operations_;
+      ready_.push_resume(std::coroutine_handle<>::from_address(ev.operation->context));
+    }
   }
 }
 

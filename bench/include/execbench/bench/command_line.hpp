@@ -63,6 +63,7 @@ bool wants_runtime(const options& opts, std::string_view runtime_name);
 struct runtime_entry {
   std::string_view name;
   rt::runtime_traits traits;
+  std::string unavailable;  // why it cannot run on this machine ("" when it can)
 };
 
 // One line on what a runtime's traits mean for its rows, e.g. "one thread (rows at workers:1

@@ -137,7 +137,9 @@ std::vector<std::string_view> runtime_names() {
 template <class List>
 std::vector<runtime_entry> runtime_entries() {
   std::vector<runtime_entry> entries;
-  for_each_type<List>::apply([&]<class R>() { entries.push_back({R::name, R::traits}); });
+  for_each_type<List>::apply([&]<class R>() {
+    entries.push_back({R::name, R::traits, rt::unavailable_reason<R>()});
+  });
   return entries;
 }
 
@@ -147,7 +149,7 @@ std::size_t register_primitives(const options& opts) {
   std::size_t rows = 0;
   for (const auto p : all_primitives) {
     for_each_type<List>::apply([&]<class R>() {
-      if (!wants_runtime(opts, R::name)) return;
+      if (!wants_runtime(opts, R::name) || !rt::unavailable_reason<R>().empty()) return;
       for (const auto n : primitive_worker_counts<R>(p, opts)) {
         register_primitive_row<R>(p, n, opts);
         ++rows;

@@ -101,6 +101,7 @@ class timer_handle {
 class sleep_awaiter;
 class yield_awaiter;
 class fd_awaiter;
+class file_read_awaiter;
 template <class F>
 class executor_awaiter;
 
@@ -214,6 +215,12 @@ class event_loop : public scheduler {
   fd_awaiter writable(int fd) noexcept;
   // Before closing a descriptor that was waited on: forget it (no wait may be pending on it).
   void forget_fd(int fd) noexcept;
+  // Read up to `size` bytes at `offset` of `fd` (as pread does); yields the count read (0 at the
+  // end of the file) or throws std::system_error. On a reactor that runs reads itself
+  // (io_uring), the task suspends while the kernel reads; on the others the loop's thread reads,
+  // blocking the loop as a blocking call would. A read in flight is not cut short: a
+  // cancellation reaches the task at its next await.
+  file_read_awaiter read_at(int fd, void* buffer, std::size_t size, std::uint64_t offset) noexcept;
 
   // Run `fn()` on `pool`; the awaiting task resumes on this loop with its value or exception.
   // Cancelling the task resumes it at once (fn still runs to its end on the pool).
@@ -265,6 +272,7 @@ class event_loop : public scheduler {
   friend class timer_handle;
   friend class sleep_awaiter;
   friend class fd_awaiter;
+  friend class file_read_awaiter;
 
   static std::int64_t now_ns() noexcept {
     return std::chrono::duration_cast<duration>(clock::now().time_since_epoch()).count();
@@ -312,6 +320,7 @@ class event_loop : public scheduler {
   loop_detail::slot_pool slots_;
   loop_detail::timer_queue timers_;
   loop_detail::descriptor_table descriptors_;
+  std::size_t operations_ = 0;  // reactor operations started and not yet reported
   bool debug_ = false;
   duration slow_threshold_ = std::chrono::milliseconds(100);
   std::uint64_t slow_count_ = 0;
@@ -331,6 +340,7 @@ class event_loop : public scheduler {
 
 // The awaitables, one part each; they need the complete event_loop above.
 #include "execbench/runtime/loop/executor.hpp"
+#include "execbench/runtime/loop/file_read.hpp"
 #include "execbench/runtime/loop/futures.hpp"
 #include "execbench/runtime/loop/readiness.hpp"
 #include "execbench/runtime/loop/sleep.hpp"

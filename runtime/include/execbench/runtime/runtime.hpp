@@ -26,6 +26,7 @@
 #include <concepts>
 #include <coroutine>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "execbench/runtime/runtime_traits.hpp"
@@ -63,6 +64,9 @@ concept runtime = std::derived_from<R, scheduler> && std::constructible_from<R, 
 } && (!R::traits.records_loop_lag || requires(R& r) {
   { r.lag_stats().p99 } -> std::convertible_to<std::chrono::nanoseconds>;
   r.reset_lag_stats();
+}) && (!R::traits.async_file_reads || requires(R& r, void* buffer) {
+  { r.read_at(0, buffer, std::size_t{1}, std::uint64_t{0}).await_resume() }
+      -> std::convertible_to<std::size_t>;
 });
 
 }  // namespace execbench::rt

@@ -3,7 +3,9 @@
 // catalogue and the tests read these facts; none of them asks for a runtime by its name.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
+#include <string>
 
 namespace execbench::rt {
 
@@ -40,6 +42,10 @@ struct runtime_traits {
   // Whether every post(f) starts a thread of its own: the post_* primitives (a million posts
   // an iteration) are too slow to run by default.
   bool thread_per_post = false;
+  // Whether file reads go to the kernel without holding a thread (io_uring): the concept then
+  // requires read_at(fd, buffer, size, offset), an awaitable yielding the bytes read, and the
+  // disk step awaits it instead of a blocking call.
+  bool async_file_reads = false;
   task_cost cost{};
 };
 
@@ -51,6 +57,18 @@ inline constexpr bool waits_block_thread = R::traits.threads == thread_model::bl
 // Whether R runs CPU steps and blocking calls on a pool apart from the thread that awaits them.
 template <class R>
 inline constexpr bool offloads = R::traits.threads == thread_model::offload_loop;
+
+// Why runtime R cannot run on this machine (its static unavailable_reason(), for a runtime that
+// depends on something the kernel may refuse, as io_uring), or "" when it can. The bench
+// registers no rows for an unavailable runtime and says why; the typed suite skips it.
+template <class R>
+std::string unavailable_reason() {
+  if constexpr (requires { { R::unavailable_reason() } -> std::convertible_to<std::string>; }) {
+    return R::unavailable_reason();
+  } else {
+    return {};
+  }
+}
 
 // Whether R has exactly one thread whatever it is given.
 template <class R>

@@ -59,8 +59,17 @@ struct suite_params {
 };
 inline constexpr std::size_t workers = 4;
 
+// A runtime this machine refuses (rt::unavailable_reason: io_uring disabled, say) is skipped,
+// with the reason.
 template <class R>
-class runtime_suite : public ::testing::Test {};
+class runtime_suite : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const std::string why = execbench::rt::unavailable_reason<R>(); !why.empty()) {
+      GTEST_SKIP() << R::name << ": " << why;
+    }
+  }
+};
 
 TYPED_TEST_SUITE_P(runtime_suite);
 

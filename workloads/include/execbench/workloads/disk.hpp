@@ -44,4 +44,8 @@ std::uint64_t disk_expected_checksum(std::uint64_t offset, std::uint64_t bytes) 
 // readiness) and return their checksum. Throws std::system_error on an error or a short file.
 std::uint64_t disk_read_checksum(int fd, std::uint64_t offset, std::uint64_t bytes);
 
+// The checksum of `n` bytes read from position `pos` of the fixture, held in `data` (what
+// disk_read_checksum sums, for a runtime that reads the bytes itself).
+std::uint64_t disk_checksum_of(const unsigned char* data, std::uint64_t pos, std::size_t n) noexcept;
+
 }  // namespace execbench::workloads

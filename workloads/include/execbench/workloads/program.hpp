@@ -10,7 +10,8 @@
 //   blocking -> r.blocking(sleep_for(latency)): a call that holds its thread;
 //   tcp      -> a connection per task, opened at its first tcp step; tcp_advance, awaiting
 //               r.readable / r.writable between calls;
-//   disk     -> r.blocking(pread + checksum): regular files have no readiness;
+//   disk     -> r.read_at where the runtime reads files asynchronously (traits.async_file_reads:
+//               io_uring), else r.blocking(pread + checksum): regular files have no readiness;
 //   lock     -> on runtimes whose waits block the thread, a std::mutex (the thread blocks on it,
 //               as blocking code does); on the async ones an async_mutex (the task suspends; a
 //               blocked thread would stall the loop or deadlock it against the holder). Inside:
@@ -21,6 +22,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <concepts>
 #include <coroutine>
@@ -203,8 +205,25 @@ template <rt::runtime R>
 rt::task<step_outcome> disk_step(R& r, run_state& state, const planned_step& s) {
   const int fd = state.fixtures().disk_fd();
   const std::uint64_t offset = s.arg, bytes = s.size;
-  const std::uint64_t sum =
-      co_await r.blocking([fd, offset, bytes] { return disk_read_checksum(fd, offset, bytes); });
+  std::uint64_t sum = 0;
+  if constexpr (R::traits.async_file_reads) {
+    // The runtime reads without holding a thread (io_uring): the bytes into a buffer of the
+    // step's own, since other reads are in flight meanwhile.
+    const auto buffer = std::make_unique<unsigned char[]>(static_cast<std::size_t>(bytes));
+    for (std::uint64_t done = 0; done < bytes;) {
+      const std::size_t n = co_await r.read_at(fd, buffer.get() + done,
+                                               static_cast<std::size_t>(bytes - done), offset + done);
+      if (n == 0) {
+        throw std::system_error(EIO, std::generic_category(),
+                                "disk read: file shorter than expected");
+      }
+      done += n;
+    }
+    sum = disk_checksum_of(buffer.get(), offset, static_cast<std::size_t>(bytes));
+  } else {
+    sum = co_await r.blocking(
+        [fd, offset, bytes] { return disk_read_checksum(fd, offset, bytes); });
+  }
   state.add_disk(bytes);
   co_return step_outcome{sum, 0};
 }

@@ -93,6 +93,18 @@ task<int> failing(R& rt) {
   throw std::runtime_error("boom");
 }
 
+// Cancels the task of `h` and awaits it: 1 when it ended with cancelled_error, else 0.
+template <class T>
+task<int> cancel_and_await(join_handle<T>& h) {
+  h.cancel();
+  try {
+    co_await h;
+  } catch (const cancelled_error&) {
+    co_return 1;
+  }
+  co_return 0;
+}
+
 template <class R>
 task<void> wait_until(R& rt, const std::atomic<int>* value, int at_least) {
   while (value->load() < at_least) co_await rt.sleep(1ms);
@@ -206,13 +218,7 @@ TYPED_TEST_P(runtime_suite, cancelling_the_awaiter_cancels_what_it_awaits) {
   auto main = [awaiter](TypeParam& r, std::atomic<int>* s, std::atomic<int>* c) -> task<int> {
     auto h = spawn(r, awaiter(r, s, c));
     co_await wait_until(r, s, 1);
-    h.cancel();
-    try {
-      co_await h;
-    } catch (const cancelled_error&) {
-      co_return 1;
-    }
-    co_return 0;
+    co_return co_await cancel_and_await(h);
   };
   EXPECT_EQ(rt.run(main(rt, &started, &cleaned)), 1);
   // The inner task ends (its cancellation was passed on) before shutdown has to do anything.
@@ -560,13 +566,7 @@ TYPED_TEST_P(runtime_suite, a_descriptor_wait_is_cancellable) {
     auto h = spawn(r, reader(r, fd, s));
     co_await wait_until(r, s, 1);
     co_await r.sleep(5ms);  // most likely inside the wait by now
-    h.cancel();
-    try {
-      co_await h;
-    } catch (const cancelled_error&) {
-      co_return 1;
-    }
-    co_return 0;
+    co_return co_await cancel_and_await(h);
   };
   EXPECT_EQ(rt.run(main(rt, sp.fd[0], &started)), 1);
 }

@@ -37,7 +37,6 @@ work_stealing_runtime::~work_stealing_runtime() {
 void work_stealing_runtime::stop() noexcept {
   {
     std::lock_guard lock(sleep_mutex_);
-    stopping_ = true;
     stopped_.store(true);
   }
   wake_.notify_all();
@@ -96,7 +95,7 @@ void work_stealing_runtime::worker_loop(std::size_t self) noexcept {
     }
     std::unique_lock lock(sleep_mutex_);
     sleepers_.fetch_add(1);
-    wake_.wait(lock, [this] { return stopping_ || queued_.load() != 0; });
+    wake_.wait(lock, [this] { return stopped_.load() || queued_.load() != 0; });
     sleepers_.fetch_sub(1);
   }
 }

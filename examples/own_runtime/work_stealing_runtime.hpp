@@ -60,8 +60,7 @@ class work_stealing_runtime final : public rt::blocking_runtime<work_stealing_ru
   std::mutex sleep_mutex_;
   std::condition_variable wake_;
   std::atomic<std::size_t> sleepers_{0};
-  bool stopping_ = false;  // guarded by sleep_mutex_
-  std::atomic<bool> stopped_{false};
+  std::atomic<bool> stopped_{false};  // set under sleep_mutex_, read anywhere
   std::vector<std::thread> threads_;
 };
 

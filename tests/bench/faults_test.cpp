@@ -75,23 +75,17 @@ constexpr std::string_view hangs = R"({"name": "hangs", "graph": {"shape": "inde
 constexpr std::string_view threads = R"({"name": "threads", "graph": {"shape": "independent",
   "tasks": 128}, "task": [{"io": "timer", "latency_us": 20000}]})";
 
-// Every runtime's name, with the thread count it keeps whatever it is given (0: none).
-const std::vector<std::pair<std::string, std::size_t>> runtime_entries = [] {
-  std::vector<std::pair<std::string, std::size_t>> entries;
-  for_each_type<rt::all_runtimes>::apply(
-      [&]<class R>() { entries.emplace_back(std::string(R::name), R::traits.fixed_workers); });
-  return entries;
-}();
+const std::vector<runtime_entry> entries = runtime_entries<rt::all_runtimes>();
 const std::vector<std::string> all_runtimes = [] {
   std::vector<std::string> names;
-  for (const auto& [name, fixed] : runtime_entries) names.push_back(name);
+  for (const auto& r : entries) names.emplace_back(r.name);
   return names;
 }();
 
 // The worker count of runtime r's rows: its fixed count, if it has one, else `workers`.
 std::string workers_of(const std::string& r, int workers) {
-  for (const auto& [name, fixed] : runtime_entries) {
-    if (name == r && fixed != 0) return std::to_string(fixed);
+  for (const auto& e : entries) {
+    if (e.name == r && e.traits.fixed_workers != 0) return std::to_string(e.traits.fixed_workers);
   }
   return std::to_string(workers);
 }

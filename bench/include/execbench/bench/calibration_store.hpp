@@ -1,8 +1,9 @@
 // Where the kernels' calibration of a run comes from. A CPU step is a duration turned into
 // iterations by the calibration, so two runs do the same work only on the same calibration:
 // it is cached per machine, compiler, build type and kernel code (not per commit, so that two
-// commits' builds compared on one machine do the same work), or taken from an earlier report (--calibration=FILE, as
-// scripts/ab does for both of its builds), or measured anew (--recalibrate, or no cache yet).
+// commits' builds compared on one machine do the same work), or taken from an earlier report
+// (--calibration=FILE, as scripts/ab does for both of its builds), or measured anew
+// (--recalibrate, or no cache yet).
 #pragma once
 
 #include <filesystem>

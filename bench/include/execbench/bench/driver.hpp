@@ -31,7 +31,8 @@ runtime_set runtime_set_of() {
 }
 
 // Takes execbench's flags, registers the selected rows of `runtimes`, runs them under Google
-// Benchmark and writes the report; returns the process's exit status (README, "When a run is stopped").
+// Benchmark and writes the report; returns the process's exit status (README, "When a run is
+// stopped").
 int run_main(int argc, char** argv, const runtime_set& runtimes);
 
 }  // namespace execbench::bench

@@ -133,6 +133,12 @@ std::vector<std::string_view> runtime_names() {
   return names;
 }
 
+// Whether runtime R's rows are registered: `opts` selects it and this machine can run it.
+template <rt::runtime R>
+bool registers_rows(const options& opts) {
+  return wants_runtime(opts, R::name) && rt::unavailable_reason<R>().empty();
+}
+
 // The runtimes of a type list with their traits, in its order.
 template <class List>
 std::vector<runtime_entry> runtime_entries() {
@@ -149,7 +155,7 @@ std::size_t register_primitives(const options& opts) {
   std::size_t rows = 0;
   for (const auto p : all_primitives) {
     for_each_type<List>::apply([&]<class R>() {
-      if (!wants_runtime(opts, R::name) || !rt::unavailable_reason<R>().empty()) return;
+      if (!registers_rows<R>(opts)) return;
       for (const auto n : primitive_worker_counts<R>(p, opts)) {
         register_primitive_row<R>(p, n, opts);
         ++rows;

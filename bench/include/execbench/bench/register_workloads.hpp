@@ -253,7 +253,7 @@ std::size_t register_workloads(const std::vector<planned_workload>& all, const o
   for (const auto& w : all) {
     auto shared = std::make_shared<const planned_workload>(w);
     for_each_type<List>::apply([&]<class R>() {
-      if (!wants_runtime(opts, R::name) || !rt::unavailable_reason<R>().empty()) return;
+      if (!registers_rows<R>(opts)) return;
       for (const auto n : workload_worker_counts<R>(*shared, opts)) {
         register_workload_row<R>(shared, n, opts);
         ++rows;

@@ -209,7 +209,8 @@ rt::task<step_outcome> disk_step(R& r, run_state& state, const planned_step& s) 
   if constexpr (R::traits.async_file_reads) {
     // The runtime reads without holding a thread (io_uring): the bytes into a buffer of the
     // step's own, since other reads are in flight meanwhile.
-    const auto buffer = std::make_unique<unsigned char[]>(static_cast<std::size_t>(bytes));
+    const auto buffer =
+        std::make_unique_for_overwrite<unsigned char[]>(static_cast<std::size_t>(bytes));
     for (std::uint64_t done = 0; done < bytes;) {
       const std::size_t n = co_await r.read_at(fd, buffer.get() + done,
                                                static_cast<std::size_t>(bytes - done), offset + done);

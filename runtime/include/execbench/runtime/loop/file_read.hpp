@@ -18,11 +18,12 @@ namespace execbench::rt {
 
 class file_read_awaiter {
  public:
-  file_read_awaiter(event_loop& l, const reactor_read& read) noexcept : loop_(&l), read_(read) {}
+  file_read_awaiter(event_loop& l, const reactor_read& read) noexcept
+      : loop_(&l), read_(read), inline_(!l.reactor_->supports_read()) {}
   file_read_awaiter(const file_read_awaiter&) = delete;
   file_read_awaiter& operator=(const file_read_awaiter&) = delete;
 
-  bool await_ready() const noexcept { return !loop_->reactor_->supports_read(); }
+  bool await_ready() const noexcept { return inline_; }
   bool await_suspend(std::coroutine_handle<> h) noexcept {
     op_.context = h.address();
     if (loop_->reactor_->start_read(read_, op_) != 0) {
@@ -33,7 +34,7 @@ class file_read_awaiter {
     return true;
   }
   std::size_t await_resume() {
-    if (inline_ || !loop_->reactor_->supports_read()) {
+    if (inline_) {
       ssize_t n;
       do {
         n = pread(read_.fd, read_.buffer, read_.size, static_cast<off_t>(read_.offset));
@@ -51,7 +52,7 @@ class file_read_awaiter {
   event_loop* loop_;
   reactor_read read_;
   reactor_operation op_;
-  bool inline_ = false;
+  bool inline_;  // read here, on the loop's thread (no reactor read, or the reactor took none)
 };
 
 inline file_read_awaiter event_loop::read_at(int fd, void* buffer, std::size_t size,

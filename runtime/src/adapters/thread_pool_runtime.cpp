@@ -14,7 +14,7 @@ thread_pool_runtime::~thread_pool_runtime() {
 }
 
 // A task's resumption, most of what is queued, goes in as its bare handle: the pool runs it with
-// one indirect call. A posted callable goes in as its work_item, which fits a job in place.
+// one indirect call. Anything else (a work_item from elsewhere than post()) goes in whole.
 // The deque's growth failing is out of memory: terminate is fine.
 void thread_pool_runtime::submit(detail::work_item w) noexcept {
   if (const auto h = w.coroutine()) {

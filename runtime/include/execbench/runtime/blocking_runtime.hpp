@@ -1,6 +1,7 @@
 // blocking_runtime<Derived>: what the three runtimes whose waits block the thread share
 // (thread_per_task, thread_pool, tbb). A runtime built on it says only how work is handed to
-// its threads, `void submit(detail::work_item) noexcept`; sleeps, descriptor waits, CPU steps
+// its threads, `void submit(detail::work_item) noexcept` (and, optionally, `submit_call(F&&)`
+// for a posted callable, where its queue can hold one without a work_item's allocation); sleeps, descriptor waits, CPU steps
 // and blocking calls are the same on all three: they hold the thread that runs the task.
 #pragma once
 
@@ -31,7 +32,11 @@ class blocking_runtime : public scheduler, public detail::inline_steps {
 
   template <class F>
   void post(F&& f) {
-    self().submit(detail::work_item::call(std::forward<F>(f)));
+    if constexpr (requires(Derived& d) { d.submit_call(std::forward<F>(f)); }) {
+      self().submit_call(std::forward<F>(f));
+    } else {
+      self().submit(detail::work_item::call(std::forward<F>(f)));
+    }
   }
 
   // From a thread that is not one of this runtime's.

@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <memory>
+#include <set>
 #include <system_error>
+#include <vector>
 
 namespace wl = execbench::workloads;
 
@@ -43,4 +46,29 @@ TEST(DiskFixture, RemoveIsIdempotent) {
   fixture.remove();
   EXPECT_FALSE(std::filesystem::exists(dir));
   fixture.remove();
+}
+
+// A freed read buffer is the next one taken on its thread when it is large enough, so that a
+// steady stream of read steps allocates nothing; a larger request gets a buffer of its size.
+TEST(ReadBuffer, IsReusedOnItsThreadWhenLargeEnough) {
+  unsigned char* first = nullptr;
+  {
+    wl::read_buffer b(65536);
+    first = b.data();
+    first[65535] = 1;  // the whole size is usable (ASan checks)
+  }
+  {
+    wl::read_buffer again(4096);
+    EXPECT_EQ(again.data(), first);
+    wl::read_buffer larger(1 << 20);
+    EXPECT_NE(larger.data(), first);
+    larger.data()[(1 << 20) - 1] = 1;
+  }
+  // Many at once, then all freed: each is still its own buffer (none handed out twice).
+  std::vector<std::unique_ptr<wl::read_buffer>> held;
+  std::set<unsigned char*> seen;
+  for (int i = 0; i < 64; ++i) {
+    held.push_back(std::make_unique<wl::read_buffer>(65536));
+    EXPECT_TRUE(seen.insert(held.back()->data()).second);
+  }
 }

@@ -157,4 +157,46 @@ std::uint64_t disk_read_checksum(int fd, std::uint64_t offset, std::uint64_t byt
   return sum;
 }
 
+namespace {
+
+struct cached_buffer {
+  std::unique_ptr<unsigned char[]> data;
+  std::size_t capacity;
+};
+
+// Enough for the reads one thread has in flight at once in the presets (16); beyond it a freed
+// buffer goes back to the allocator.
+constexpr std::size_t read_buffer_cache_size = 32;
+
+std::vector<cached_buffer>& read_buffer_cache() {
+  thread_local std::vector<cached_buffer> cache;
+  return cache;
+}
+
+}  // namespace
+
+read_buffer::read_buffer(std::size_t size) {
+  auto& cache = read_buffer_cache();
+  if (!cache.empty() && cache.back().capacity >= size) {
+    data_ = std::move(cache.back().data);
+    capacity_ = cache.back().capacity;
+    cache.pop_back();
+    return;
+  }
+  data_ = std::make_unique_for_overwrite<unsigned char[]>(size);
+  capacity_ = size;
+}
+
+read_buffer::~read_buffer() {
+  if (data_ == nullptr) return;
+  auto& cache = read_buffer_cache();
+  if (cache.size() >= read_buffer_cache_size) return;
+  try {
+    if (cache.capacity() < read_buffer_cache_size) cache.reserve(read_buffer_cache_size);
+  } catch (...) {
+    return;  // no memory for the cache: the buffer goes back to the allocator
+  }
+  cache.push_back(cached_buffer{std::move(data_), capacity_});
+}
+
 }  // namespace execbench::workloads

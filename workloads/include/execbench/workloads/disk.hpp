@@ -6,8 +6,10 @@
 // byte[i] << (8 * (i % 8)) over the range: the sum of its words, partial words masked.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 
 namespace execbench::workloads {
 
@@ -47,5 +49,24 @@ std::uint64_t disk_read_checksum(int fd, std::uint64_t offset, std::uint64_t byt
 // The checksum of `n` bytes read from position `pos` of the fixture, held in `data` (what
 // disk_read_checksum sums, for a runtime that reads the bytes itself).
 std::uint64_t disk_checksum_of(const unsigned char* data, std::uint64_t pos, std::size_t n) noexcept;
+
+// A buffer for one asynchronous read step: other reads are in flight while its bytes land, so
+// each step needs its own. It is taken from, and given back to, a cache of the thread that
+// frees it (a few buffers), so that at steady state a step allocates nothing: a fresh heap
+// buffer per step costs, where the allocator gives the memory back between steps, page faults
+// and the kernel's zeroing of every page on the thread that reads.
+class read_buffer {
+ public:
+  explicit read_buffer(std::size_t size);
+  ~read_buffer();
+  read_buffer(const read_buffer&) = delete;
+  read_buffer& operator=(const read_buffer&) = delete;
+
+  unsigned char* data() noexcept { return data_.get(); }
+
+ private:
+  std::unique_ptr<unsigned char[]> data_;
+  std::size_t capacity_ = 0;
+};
 
 }  // namespace execbench::workloads

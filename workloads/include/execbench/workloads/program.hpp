@@ -209,10 +209,9 @@ rt::task<step_outcome> disk_step(R& r, run_state& state, const planned_step& s) 
   if constexpr (R::traits.async_file_reads) {
     // The runtime reads without holding a thread (io_uring): the bytes into a buffer of the
     // step's own, since other reads are in flight meanwhile.
-    const auto buffer =
-        std::make_unique_for_overwrite<unsigned char[]>(static_cast<std::size_t>(bytes));
+    read_buffer buffer(static_cast<std::size_t>(bytes));
     for (std::uint64_t done = 0; done < bytes;) {
-      const std::size_t n = co_await r.read_at(fd, buffer.get() + done,
+      const std::size_t n = co_await r.read_at(fd, buffer.data() + done,
                                                static_cast<std::size_t>(bytes - done), offset + done);
       if (n == 0) {
         throw std::system_error(EIO, std::generic_category(),
@@ -220,7 +219,7 @@ rt::task<step_outcome> disk_step(R& r, run_state& state, const planned_step& s) 
       }
       done += n;
     }
-    sum = disk_checksum_of(buffer.get(), offset, static_cast<std::size_t>(bytes));
+    sum = disk_checksum_of(buffer.data(), offset, static_cast<std::size_t>(bytes));
   } else {
     sum = co_await r.blocking(
         [fd, offset, bytes] { return disk_read_checksum(fd, offset, bytes); });

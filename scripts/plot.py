@@ -1705,7 +1705,11 @@ def metg_and_floors(groups, context):
     if isinstance(floors, dict) and floors:
         lines = []
         for key, value in floors.items():
-            if isinstance(value, dict):
+            if key == "missing" and isinstance(value, dict):
+                lines += [f"<tr><th class='l'>{_e(name)}</th><td>-</td>"
+                          f"<td class='l'>{_e('not measured: ' + str(why))}</td></tr>"
+                          for name, why in value.items()]
+            elif isinstance(value, dict):
                 median = _number(value.get("median", value.get("value")))
                 shown = format_figure(median, key) if median is not None else json.dumps(value)
                 spread = {k: v for k, v in value.items() if k not in ("median", "value")}

@@ -15,6 +15,7 @@
 
 #include "execbench/bench/context.hpp"
 #include "execbench/reports/report.hpp"
+#include "execbench/workloads/floors.hpp"
 #include "execbench/workloads/kernels.hpp"
 #include "execbench/workloads/spec.hpp"
 
@@ -83,14 +84,22 @@ wl::kernels::kernel_speeds speeds_of(const nlohmann::json& object) {
   return speeds;
 }
 
+struct cached_calibration {
+  wl::kernels::kernel_speeds speeds;
+  std::string measured_at;
+  std::optional<wl::host_floors> floors;  // absent from a cache written before floors existed
+};
+
 // The cache, when present, readable and made for this key; a warning when it is unusable.
-std::optional<std::pair<wl::kernels::kernel_speeds, std::string>> read_cache(const fs::path& file) {
+std::optional<cached_calibration> read_cache(const fs::path& file) {
   std::ifstream in(file);
   if (!in) return std::nullopt;
   try {
     const auto doc = nlohmann::json::parse(in);
     if (doc.value("key", "") != cache_key()) return std::nullopt;
-    return std::pair{speeds_of(doc), doc.value("measured_at", "an unknown date")};
+    cached_calibration c{speeds_of(doc), doc.value("measured_at", "an unknown date"), {}};
+    if (doc.contains("floors")) c.floors = wl::floors_from_json(doc.at("floors").dump());
+    return c;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "execbench: warning: ignoring the calibration cache %s: %s\n",
                  file.c_str(), e.what());
@@ -98,14 +107,16 @@ std::optional<std::pair<wl::kernels::kernel_speeds, std::string>> read_cache(con
   }
 }
 
-// Writes the calibration just measured to the cache, whole or not at all.
-void write_cache(const fs::path& file, const wl::kernels::calibration& c) {
+// Writes a calibration and its floors to the cache, whole or not at all.
+void write_cache(const fs::path& file, const wl::kernels::kernel_speeds& speeds,
+                 const wl::host_floors& floors) {
   nlohmann::json doc;
   doc["key"] = cache_key();
   doc["measured_at"] = today();
   for (const auto k : enum_values<wl::cpu_kernel>) {
-    doc[speed_key(k)] = c.ns_per_iteration[static_cast<std::size_t>(k)];
+    doc[speed_key(k)] = speeds[static_cast<std::size_t>(k)];
   }
+  doc["floors"] = nlohmann::json::parse(wl::floors_to_json(floors));
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
   const fs::path tmp = file.string() + ".tmp" + std::to_string(getpid());
@@ -146,9 +157,19 @@ fs::path calibration_cache_file() {
 }
 
 wl::kernels::kernel_speeds read_calibration_file(const fs::path& file) {
+  return read_calibration_report(file).speeds;
+}
+
+calibration_report read_calibration_report(const fs::path& file) {
   try {
     const auto report = reports::read_report(file.string());
-    return speeds_of(report.context);
+    calibration_report c{speeds_of(report.context), {}};
+    if (report.context.contains("floors")) {
+      const auto& f = report.context.at("floors");
+      if (!f.is_string()) throw std::runtime_error("its context's \"floors\" is not text");
+      c.floors = wl::floors_from_json(f.get<std::string>());
+    }
+    return c;
   } catch (const reports::input_error& e) {  // "FILE: problem"
     throw usage_error(std::string("--calibration=") + e.what());
   } catch (const std::runtime_error& e) {
@@ -158,17 +179,30 @@ wl::kernels::kernel_speeds read_calibration_file(const fs::path& file) {
 
 std::string settle_calibration(const options& opts) {
   if (!opts.calibration.empty()) {
-    wl::kernels::use_calibration(read_calibration_file(opts.calibration));
-    return "report " + opts.calibration;
+    auto c = read_calibration_report(opts.calibration);
+    wl::kernels::use_calibration(c.speeds);
+    // A report from before the floors existed has none: this machine's, measured now.
+    wl::use_floors(c.floors ? *c.floors : wl::measure_host_floors());
+    return "report " + opts.calibration + (c.floors ? "" : " (floors measured now)");
   }
   const fs::path cache = calibration_cache_file();
   if (!opts.recalibrate) {
     if (const auto cached = read_cache(cache)) {
-      wl::kernels::use_calibration(cached->first);
-      return "cache " + cache.string() + " (measured " + cached->second + ")";
+      wl::kernels::use_calibration(cached->speeds);
+      if (cached->floors) {
+        wl::use_floors(*cached->floors);
+        return "cache " + cache.string() + " (measured " + cached->measured_at + ")";
+      }
+      // The cache predates the floors: they are measured now and join it.
+      wl::use_floors(wl::measure_host_floors());
+      write_cache(cache, cached->speeds, wl::current_floors());
+      return "cache " + cache.string() + " (measured " + cached->measured_at +
+             "; floors measured now)";
     }
   }
-  write_cache(cache, wl::kernels::calibrate());
+  const auto& measured = wl::kernels::calibrate();
+  wl::use_floors(wl::measure_host_floors());
+  write_cache(cache, measured.ns_per_iteration, wl::current_floors());
   return "measured (cached in " + cache.string() + ")";
 }
 

@@ -322,14 +322,17 @@ execbench's own flags:
                        --benchmark_out=SWEEP.json --benchmark_out_format=json.
   --quick              a smoke run: one sample (repetition) per row, the warm-ups kept. The
                        report's context says "quick": "true", and so does every summary of it.
-  --calibration=FILE   take the CPU kernels' speeds from an earlier report (its context), so
-                       that this run does exactly the same work (scripts/ab uses it).
-  --recalibrate        measure the kernels' speeds anew and refresh the cache. By default they
-                       come from a cache per machine, compiler, build type and kernel code (not
-                       per commit: two commits' builds do the same work): $EXECBENCH_CACHE_DIR,
-                       else ~/.cache/execbench. The
-                       report's context says where they came from (calibration_source) and how
-                       far spin(50 us) now runs from them (calibration_spin_50us_error).
+  --calibration=FILE   take the CPU kernels' speeds and the host cost floors from an earlier
+                       report (its context), so that this run does exactly the same work and
+                       reads it against the same ideal (scripts/ab uses it).
+  --recalibrate        measure the kernels' speeds and the host cost floors (a loopback TCP
+                       round trip, a page-cache read, a timer's and a thread's wake-up, a
+                       thread start) anew and refresh the cache. By default they come from a
+                       cache per machine, compiler, build type and kernel code (not per commit:
+                       two commits' builds do the same work): $EXECBENCH_CACHE_DIR, else
+                       ~/.cache/execbench. The report's context says where they came from
+                       (calibration_source), how far spin(50 us) now runs from them
+                       (calibration_spin_50us_error), and the floors (floors).
 
 How rows are measured, unless Google Benchmark's own flags say otherwise (each of
 --benchmark_repetitions, --benchmark_min_time, --benchmark_enable_random_interleaving

@@ -8,6 +8,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "execbench/workloads/floors.hpp"
 #include "execbench/workloads/kernels.hpp"
 #include "execbench/workloads/presets.hpp"
 #include "execbench/workloads/spec.hpp"
@@ -27,7 +28,9 @@ planned_workload plan_workload(const wl::workload_spec& spec) {
   planned_workload w;
   w.name = spec.name;
   auto plan = std::make_shared<wl::plan>(wl::materialize(spec));
-  w.ideal = wl::compute_ideal_makespan(*plan, machine_threads());
+  // The plan's own ideal, without the host floors: kernel_cpu_ms and the run-time estimate read
+  // it; each run's ideal, floors included, is computed after the run.
+  w.ideal = wl::compute_ideal_makespan(*plan, machine_threads(), 1.0, wl::host_floors{});
   w.work_tasks = static_cast<std::size_t>(std::count_if(plan->tasks().begin(), plan->tasks().end(),
                                                         [](const auto& t) { return t.work; }));
   w.plan = std::move(plan);
@@ -104,7 +107,7 @@ double estimate_iteration_s(const planned_workload& w, const rt::runtime_traits&
       if (traits.runs_blocking) blocking_us += us + traits.extra_us;
       all_us += traits.extra_us;
     }
-    all_us += static_cast<double>(wl::task_duration_ns(p, t)) / 1e3;
+    all_us += static_cast<double>(wl::task_duration_ns(p, t, 1.0, wl::host_floors{})) / 1e3;
   }
   const double n = static_cast<double>(std::max<std::size_t>(workers, 1));
   const double usable_cores = std::min(n, static_cast<double>(std::max(cores, 1U)));
@@ -156,6 +159,14 @@ void add_calibration_to_report() {
   benchmark::AddCustomContext("calibration_memory_buffer_bytes",
                               std::to_string(c.memory_buffer_bytes));
   benchmark::AddCustomContext("calibration_ms", fmt(c.calibration_ms));
+  // The host cost floors (JSON text: median, low, high, n per floor; `missing` with reasons).
+  const auto& floors = wl::current_floors();
+  benchmark::AddCustomContext("floors", wl::floors_to_json(floors));
+  for (const auto& [name, why] : floors.missing) {
+    std::fprintf(stderr,
+                 "execbench: warning: floor %s not measured: %s (the ideal leaves it out)\n",
+                 name.c_str(), why.c_str());
+  }
 }
 
 }  // namespace execbench::bench

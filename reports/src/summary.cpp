@@ -347,6 +347,47 @@ std::string library_line(const report_summary& s) {
   return line + ".";
 }
 
+/// What a floor measures, in a reader's words, and its unit.
+std::pair<std::string, std::string> floor_words(const std::string& name) {
+  if (name == "tcp_round_trip_us")
+    return {"loopback TCP round trip, 64 B each way, both ends", "us"};
+  if (name == "tcp_us_per_kib") return {"loopback TCP, per KiB more", "us/KiB"};
+  if (name == "disk_read_us_per_kib") return {"page-cache read", "us/KiB"};
+  if (name == "timer_wake_us") return {"timer wake-up overshoot", "us"};
+  if (name == "thread_wake_us") return {"thread wake (eventfd)", "us"};
+  if (name == "thread_start_us") return {"thread start and join", "us"};
+  return {name, ""};
+}
+
+/// "13.7 µs [13.3 µs–14.4 µs]", "0.0576 [0.0554–0.0605] µs/KiB".
+std::string floor_figures(const host_floor_figure& f, const std::string& unit) {
+  if (unit == "us") {
+    return format_duration(f.median, "us") + " [" + format_duration(f.low, "us") + "–" +
+           format_duration(f.high, "us") + "]";
+  }
+  return format_count(f.median) + " [" + format_count(f.low) + "–" + format_count(f.high) + "] " +
+         (unit == "us/KiB" ? "µs/KiB" : unit);
+}
+
+/// The host cost floors: a line per floor ("" for a report without them).
+std::string floors_text(const report_summary& s, bool markdown) {
+  if (s.floors.empty() && s.floors_missing.empty()) return "";
+  std::string out =
+      "Host cost floors (median [min–max] over n batches; the ideal prices TCP and disk steps by "
+      "the min, so efficiency is the runtime's overhead over the machine's own I/O cost):";
+  out += markdown ? "\n\n" : "\n";
+  for (const auto& f : s.floors) {
+    const auto [words, unit] = floor_words(f.name);
+    out += (markdown ? "- " : "  ") + words + ": " + floor_figures(f, unit) + ", n " +
+           std::to_string(f.n) + (f.in_ideal ? "" : " (reported only)") + "\n";
+  }
+  for (const auto& [name, why] : s.floors_missing) {
+    out += (markdown ? "- " : "  ") + floor_words(name).first + ": not measured (" + why +
+           "); the ideal prices its steps at 0\n";
+  }
+  return out + (markdown ? "\n" : "");
+}
+
 std::string render_text(const report_summary& s, bool markdown) {
   std::string out = markdown ? "## Benchmark summary\n\n" : "";
   if (s.interrupted)
@@ -366,6 +407,7 @@ std::string render_text(const report_summary& s, bool markdown) {
       out += ": it drifted, so compare efficiency rather than time";
     out += markdown ? ".\n\n" : ".\n";
   }
+  if (const std::string floors = floors_text(s, markdown); !floors.empty()) out += floors;
   out += ranges_legend(markdown ? " " : "\n") + "\n\n";
   out += markdown ? "### Best per workload\n\n" + best_table(s).to_markdown()
                   : best_table(s).to_console(false);
@@ -405,6 +447,15 @@ std::string render_json(const report_summary& s) {
   } else {
     document["speed_probe_ns"] = nullptr;
   }
+  document["floors"] = nlohmann::json::object();
+  for (const auto& f : s.floors) {
+    document["floors"][f.name] = {{"median", f.median},
+                                  {"low", f.low},
+                                  {"high", f.high},
+                                  {"n", f.n},
+                                  {"in_ideal", f.in_ideal}};
+  }
+  if (!s.floors_missing.empty()) document["floors"]["missing"] = s.floors_missing;
   document["workloads"] = nlohmann::json::array();
   for (const auto& w : s.workloads) {
     nlohmann::json rows = nlohmann::json::array();
@@ -454,6 +505,59 @@ benchmark_name parse_benchmark_name(const std::string& run_name) {
   return {run_name, "", 0};
 }
 
+namespace {
+
+/// The floors in the context's `floors`. A report without them has none; floors that do not read
+/// are bad input.
+void read_floors(const report& input, report_summary& result) {
+  if (!input.context.is_object() || !input.context.contains("floors")) return;
+  // execbench writes them as JSON text (Google Benchmark's context holds strings); a report
+  // edited by a tool may hold the object itself.
+  const auto& text = input.context.at("floors");
+  const auto doc =
+      text.is_string() ? nlohmann::json::parse(text.get<std::string>(), nullptr, false) : text;
+  if (!doc.is_object())
+    throw input_error(input.path +
+                      ": context \"floors\" is not a JSON object (or one in a string)");
+  for (const auto& [name, value] : doc.items()) {
+    if (name == "missing") {
+      if (!value.is_object())
+        throw input_error(input.path + ": context \"floors\": \"missing\" is not an object");
+      for (const auto& [floor, why] : value.items())
+        result.floors_missing[floor] = why.is_string() ? why.get<std::string>() : why.dump();
+      continue;
+    }
+    host_floor_figure f;
+    f.name = name;
+    try {
+      f.median = value.at("median").get<double>();
+      f.low = value.at("low").get<double>();
+      f.high = value.at("high").get<double>();
+      f.n = value.at("n").get<std::size_t>();
+    } catch (const nlohmann::json::exception&) {
+      throw input_error(input.path + ": context \"floors\": \"" + name +
+                        "\" lacks a number median, low, high or n");
+    }
+    f.in_ideal =
+        name == "tcp_round_trip_us" || name == "tcp_us_per_kib" || name == "disk_read_us_per_kib";
+    result.floors.push_back(std::move(f));
+  }
+  // The floors the ideal uses first, then the reported ones, each in the order execbench
+  // measures them (the JSON object's own order is alphabetical); unknown ones last, by name.
+  static const std::vector<std::string> order = {"tcp_round_trip_us", "tcp_us_per_kib",
+                                                 "disk_read_us_per_kib", "timer_wake_us",
+                                                 "thread_wake_us", "thread_start_us"};
+  const auto rank = [](const std::string& name) {
+    return static_cast<std::size_t>(std::find(order.begin(), order.end(), name) - order.begin());
+  };
+  std::stable_sort(result.floors.begin(), result.floors.end(),
+                   [&](const host_floor_figure& a, const host_floor_figure& b) {
+                     return rank(a.name) < rank(b.name);
+                   });
+}
+
+}  // namespace
+
 report_summary summarise(const report& input) {
   report_summary result;
   result.path = input.path;
@@ -468,6 +572,7 @@ report_summary summarise(const report& input) {
       result.context[key] = it->is_string() ? it->get<std::string>() : it->dump();
     }
   }
+  read_floors(input, result);
   const std::vector<benchmark_samples> all = collect_samples({input});
   std::vector<double> probes;
   for (const auto& samples : all) {

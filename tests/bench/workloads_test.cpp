@@ -12,6 +12,7 @@
 #include "execbench/bench/watchdog.hpp"
 #include "execbench/bench/workload_catalog.hpp"
 #include "execbench/runtime/all_runtimes.hpp"
+#include "execbench/workloads/floors.hpp"
 #include "execbench/workloads/presets.hpp"
 #include "execbench/workloads/spec.hpp"
 
@@ -31,12 +32,20 @@ constexpr std::string_view quick = R"({"name": "quick", "graph": {"shape": "inde
   "tasks": 20}, "release": {"concurrency": 4}, "task": [{"io": "timer", "latency_us": 200},
   {"cpu": "spin", "us": 10}, {"lock": "l", "hold_us": 5}]})";
 
+// I/O and nothing else: loopback round trips without a server delay and page-cache reads, so
+// that the host floors are the whole of its ideal.
+constexpr std::string_view io_bound = R"({"name": "io_bound", "graph": {"shape": "independent",
+  "tasks": 16}, "release": {"concurrency": 4}, "task": [{"io": "tcp", "request_bytes": 64,
+  "response_bytes": 64, "repeat": 10}, {"io": "disk", "bytes": 65536, "file_bytes": 1048576,
+  "repeat": 2}]})";
+
 class workload_rows : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     static const bool registered = [] {
       testing::initialize_quick_benchmarks("workloads_test");
-      const std::vector<planned_workload> all = {planned(stalling), planned(quick)};
+      const std::vector<planned_workload> all = {planned(stalling), planned(quick),
+                                                 planned(io_bound)};
       options opts;
       opts.workers = {1, 2};
       register_workloads<rt::all_runtimes>(all, opts);
@@ -70,6 +79,28 @@ TEST_F(workload_rows, report_every_counter_and_check_the_run) {
   EXPECT_EQ(runs.at("quick/loop/workers:1").counters.count("loop_lag_p99_us"), 1U);
   EXPECT_EQ(runs.at("quick/thread_pool/workers:2").counters.count("loop_lag_p99_us"), 0U);
   EXPECT_EQ(runs.at("quick/loop_offload/workers:2").counters.at("workers").value, 2);
+}
+
+// With the host floors in the ideal, it is still a bound no runtime beats: a row above
+// efficiency 1 would mean the floors price more than the machine charges for the I/O.
+TEST_F(workload_rows, with_the_host_floors_no_row_beats_its_ideal) {
+  wl::use_floors(wl::measure_host_floors());
+  const wl::host_floors floors = wl::current_floors();
+  ASSERT_TRUE(floors.tcp_round_trip_us && floors.disk_read_us_per_kib)
+      << "the floors this test needs could not be measured";
+  const auto runs = run("^io_bound/");
+  wl::use_floors(wl::host_floors{});
+  ASSERT_FALSE(runs.empty());
+  for (const auto& [name, r] : runs) {
+    EXPECT_FALSE(r.error_occurred) << name << ": " << r.error_message;
+    const double efficiency = r.counters.at("efficiency").value;
+    EXPECT_GT(efficiency, 0) << name << ": the floors priced nothing";
+    EXPECT_LE(efficiency, 1) << name << ": faster than the ideal (ideal "
+                             << r.counters.at("ideal_ms").value << " ms, makespan "
+                             << r.counters.at("makespan_ms").value << " ms; tcp floor "
+                             << floors.tcp_round_trip_us->low << " us, disk "
+                             << floors.disk_read_us_per_kib->low << " us/KiB)";
+  }
 }
 
 // A row that stops making progress is cancelled by the watchdog and reported as an error; the

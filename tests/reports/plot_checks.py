@@ -151,7 +151,9 @@ samples = [r for r in document["benchmarks"] if r.get("run_type") != "aggregate"
 for index, row in enumerate(samples):
     name = f"metg/cpu/{('loop', 'asio')[index % 2]}/workers:{1 + index // 2}"
     document["benchmarks"].append(dict(row, name=name, run_name=name, metg_us=10.0 + index))
-document["context"]["floors"] = {"tcp_round_trip_us": {"median": 23.4, "low": 20.1, "high": 30.2}}
+document["context"]["floors"] = json.dumps({
+    "tcp_round_trip_us": {"median": 23.4, "low": 20.1, "high": 30.2, "n": 5},
+    "missing": {"disk_read_us_per_kib": "no temporary directory"}})
 metg_report = os.path.join(inputs, "metg.json")
 with open(metg_report, "w") as f:
     json.dump(document, f)
@@ -160,6 +162,8 @@ expect_files(run("html", metg_report, "-o", out, "--report-bin", binary), "html 
              ["report.html"], out)
 check("id='metg-floors'" in page("metg") and "metg/cpu" in page("metg")
       and "23.4 µs" in page("metg"), "html with METG rows and floors: their section")
+check("not measured: no temporary directory" in page("metg"),
+      "html with floors: a floor not measured says why")
 check("metg-floors" not in page("html"), "html without them: no such section")
 
 # Whole or nothing: when one of a command's files cannot be written, none is.

@@ -290,4 +290,57 @@ TEST(summarise, says_how_the_machine_speed_moved) {
   EXPECT_EQ(render_summary(old, summary_format::console).find("Machine speed"), std::string::npos);
 }
 
+TEST(summarise, lists_the_host_floors_and_what_was_not_measured) {
+  const std::string row = R"({"name": "w/loop/workers:1/real_time", "run_name":
+      "w/loop/workers:1/real_time", "run_type": "iteration", "iterations": 1, "real_time": 10,
+      "cpu_time": 10, "time_unit": "ms", "tasks_per_s": 100})";
+  const auto with_floors = [&](const std::string& floors) {
+    nlohmann::json context = {{"floors", floors}};
+    return parse_report(R"({"context": )" + context.dump() + R"(, "benchmarks": [)" + row + "]}",
+                        "floors.json");
+  };
+  const report_summary summary = summarise(with_floors(
+      R"({"thread_start_us": {"median": 41, "low": 38, "high": 52, "n": 5},
+          "timer_wake_us": {"median": 30, "low": 29, "high": 35, "n": 5},
+          "tcp_round_trip_us": {"median": 14.2, "low": 13.9, "high": 15.1, "n": 5},
+          "missing": {"disk_read_us_per_kib": "temp_directory_path: Not a directory"}})"));
+  ASSERT_EQ(summary.floors.size(), 3u);
+  EXPECT_EQ(summary.floors[0].name, "tcp_round_trip_us");
+  EXPECT_TRUE(summary.floors[0].in_ideal);
+  EXPECT_DOUBLE_EQ(summary.floors[0].low, 13.9);
+  EXPECT_FALSE(summary.floors[1].in_ideal);
+  EXPECT_EQ(summary.floors_missing.at("disk_read_us_per_kib"),
+            "temp_directory_path: Not a directory");
+  const std::string text = render_summary(summary, summary_format::console);
+  EXPECT_NE(text.find("Host cost floors"), std::string::npos) << text;
+  EXPECT_NE(text.find("14.2 µs [13.9 µs–15.1 µs], n 5"), std::string::npos) << text;
+  // In the order they are measured, not the JSON's alphabetical one.
+  EXPECT_LT(text.find("timer wake-up"), text.find("thread start")) << text;
+  EXPECT_NE(text.find("(reported only)"), std::string::npos) << text;
+  EXPECT_NE(text.find("page-cache read: not measured (temp_directory_path"), std::string::npos)
+      << text;
+  const auto document = nlohmann::json::parse(render_summary(summary, summary_format::json));
+  EXPECT_EQ(document["floors"]["tcp_round_trip_us"]["n"], 5);
+  EXPECT_EQ(document["floors"]["tcp_round_trip_us"]["in_ideal"], true);
+  EXPECT_EQ(document["floors"]["missing"]["disk_read_us_per_kib"],
+            "temp_directory_path: Not a directory");
+  // Floors that do not read are bad input, named.
+  for (const std::string& bad :
+       {std::string("[1]"), std::string("{"),
+        std::string(R"({"tcp_round_trip_us": {"median": 1}})"), std::string(R"({"missing": 3})")}) {
+    try {
+      summarise(with_floors(bad));
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const input_error& e) {
+      EXPECT_NE(std::string(e.what()).find("floors.json: context \"floors\""), std::string::npos)
+          << e.what();
+    }
+  }
+  // A report from before the floors says nothing of them.
+  const report_summary old = summarise(read_report(data_dir + "/report.json"));
+  EXPECT_TRUE(old.floors.empty());
+  EXPECT_EQ(render_summary(old, summary_format::console).find("Host cost floors"),
+            std::string::npos);
+}
+
 }  // namespace execbench::reports

@@ -19,11 +19,24 @@ namespace wl = execbench::workloads;
 namespace {
 
 wl::ideal_makespan ideal_of(const std::string& graph, const std::string& steps, unsigned cores,
-                            const std::string& release = "", double cpu_scale = 1.0) {
+                            const std::string& release = "", double cpu_scale = 1.0,
+                            const wl::host_floors& floors = wl::host_floors{}) {
   const std::string text = R"({"name": "t", "graph": )" + graph + R"(, "task": )" + steps +
                            (release.empty() ? "" : R"(, "release": )" + release) + "}";
-  return wl::compute_ideal_makespan(wl::materialize(wl::parse_workload_text(text, "t.json")),
-                                    cores, cpu_scale);
+  return wl::compute_ideal_makespan(wl::materialize(wl::parse_workload_text(text, "t.json")), cores,
+                                    cpu_scale, floors);
+}
+
+// A fixed floor table: the ideal takes each floor's low figure, never its median.
+wl::host_floors fixed_floors() {
+  wl::host_floors f;
+  f.tcp_round_trip_us = wl::floor_estimate{12, 10, 15, 5};
+  f.tcp_us_per_kib = wl::floor_estimate{1.5, 1, 2, 5};
+  f.disk_read_us_per_kib = wl::floor_estimate{0.8, 0.5, 1, 5};
+  f.timer_wake_us = wl::floor_estimate{60, 50, 70, 5};  // reported only: priced nowhere
+  f.thread_wake_us = wl::floor_estimate{6, 5, 9, 5};
+  f.thread_start_us = wl::floor_estimate{40, 30, 50, 5};
+  return f;
 }
 
 }  // namespace
@@ -131,12 +144,56 @@ TEST(IdealMakespan, LockHoldsSerialize) {
   EXPECT_DOUBLE_EQ(m.value_us(), 1000);
 }
 
-TEST(IdealMakespan, TcpCountsItsServerDelayAndDiskNothing) {
+TEST(IdealMakespan, WithoutFloorsTcpCountsItsServerDelayAndDiskNothing) {
   const auto m = ideal_of(
       R"({"shape": "independent", "tasks": 2})",
       R"([{"io": "tcp", "request_bytes": 64, "response_bytes": 64, "server_delay_us": 300}, {"io": "disk", "bytes": 4096}])",
       1);
   EXPECT_DOUBLE_EQ(m.value_us(), 300);
+}
+
+TEST(IdealMakespan, FloorsPriceTcpAndDiskStepsAsCpu) {
+  // Per task: a 64 B round trip (10 us floor, no bytes beyond 64 each way) with a 300 us server
+  // delay, and a 4 KiB read (0.5 us x 4 = 2 us): CPU 12, duration 312. Two tasks on 1 core.
+  const std::string steps =
+      R"([{"io": "tcp", "request_bytes": 64, "response_bytes": 64, "server_delay_us": 300}, {"io": "disk", "bytes": 4096}])";
+  const auto m =
+      ideal_of(R"({"shape": "independent", "tasks": 2})", steps, 1, "", 1.0, fixed_floors());
+  EXPECT_DOUBLE_EQ(m.total_cpu_us, 24);
+  EXPECT_DOUBLE_EQ(m.cpu_bound_us, 24);
+  EXPECT_DOUBLE_EQ(m.critical_path_us, 312);
+  EXPECT_DOUBLE_EQ(m.total_task_us, 624);
+  EXPECT_DOUBLE_EQ(m.value_us(), 312);
+  // The floors scale with the run's kernel speed, as CPU work does: CPU 24, duration 324.
+  const auto slow =
+      ideal_of(R"({"shape": "independent", "tasks": 2})", steps, 1, "", 2.0, fixed_floors());
+  EXPECT_DOUBLE_EQ(slow.total_cpu_us, 48);
+  EXPECT_DOUBLE_EQ(slow.critical_path_us, 324);
+}
+
+TEST(IdealMakespan, TcpFloorGrowsWithTheBytesBeyond64EachWay) {
+  // 1088 + 1088 bytes: 2048 beyond the 128 of the base round trip, 2 KiB at 1 us: 12 us.
+  // 100 tasks of it, no delay, on 2 cores: CPU 1200 over 2 is 600 (one task is 12).
+  const auto m = ideal_of(
+      R"({"shape": "independent", "tasks": 100})",
+      R"([{"io": "tcp", "request_bytes": 1088, "response_bytes": 1088, "server_delay_us": 0}])", 2,
+      "", 1.0, fixed_floors());
+  EXPECT_DOUBLE_EQ(m.total_cpu_us, 1200);
+  EXPECT_DOUBLE_EQ(m.critical_path_us, 12);
+  EXPECT_DOUBLE_EQ(m.value_us(), 600);
+}
+
+TEST(IdealMakespan, AMissingFloorPricesItsStepsAtNothing) {
+  auto floors = fixed_floors();
+  floors.tcp_round_trip_us.reset();
+  floors.tcp_us_per_kib.reset();
+  floors.missing["tcp_round_trip_us"] = "no loopback";
+  const auto m = ideal_of(
+      R"({"shape": "independent", "tasks": 2})",
+      R"([{"io": "tcp", "request_bytes": 64, "response_bytes": 64, "server_delay_us": 300}, {"io": "disk", "bytes": 4096}])",
+      1, "", 1.0, floors);
+  EXPECT_DOUBLE_EQ(m.total_cpu_us, 4);  // the disk reads' 2 us each
+  EXPECT_DOUBLE_EQ(m.value_us(), 302);
 }
 
 TEST(IdealMakespan, GroupsSideBySide) {

@@ -10,25 +10,40 @@ double ideal_makespan::value_us() const noexcept {
   return std::max({critical_path_us, cpu_bound_us, release_us, lock_serial_us});
 }
 
-std::uint64_t task_cpu_ns(const plan& p, const planned_task& t) noexcept {
-  std::uint64_t ns = 0;
-  for (const auto& s : p.steps(t))
-    if (is_cpu(s.op)) ns += s.ns;
+namespace {
+
+// The host floors' CPU for the task's I/O steps, in ns (floors.hpp).
+double task_floor_ns(const plan& p, const planned_task& t, const host_floors& floors) noexcept {
+  double ns = 0;
+  for (const auto& s : p.steps(t)) ns += floors.step_floor_ns(s);
   return ns;
 }
 
-std::uint64_t task_duration_ns(const plan& p, const planned_task& t, double cpu_scale) noexcept {
-  std::uint64_t ns = 0, cpu = 0;
+}  // namespace
+
+std::uint64_t task_cpu_ns(const plan& p, const planned_task& t,
+                          const host_floors& floors) noexcept {
+  std::uint64_t ns = 0;
+  for (const auto& s : p.steps(t))
+    if (is_cpu(s.op)) ns += s.ns;
+  return ns + static_cast<std::uint64_t>(task_floor_ns(p, t, floors));
+}
+
+std::uint64_t task_duration_ns(const plan& p, const planned_task& t, double cpu_scale,
+                               const host_floors& floors) noexcept {
+  std::uint64_t ns = 0;
+  double cpu = task_floor_ns(p, t, floors);
   for (const auto& s : p.steps(t)) {
     if (is_cpu(s.op))
-      cpu += s.ns;
+      cpu += static_cast<double>(s.ns);
     else if (traits_of(s.op).planned_wait)
       ns += s.ns;
   }
-  return ns + static_cast<std::uint64_t>(static_cast<double>(cpu) * cpu_scale);
+  return ns + static_cast<std::uint64_t>(cpu * cpu_scale);
 }
 
-ideal_makespan compute_ideal_makespan(const plan& p, unsigned cores, double cpu_scale) {
+ideal_makespan compute_ideal_makespan(const plan& p, unsigned cores, double cpu_scale,
+                                      const host_floors& floors) {
   if (cores == 0) throw std::invalid_argument("compute_ideal_makespan: cores must be >= 1");
   if (!(cpu_scale > 0))
     throw std::invalid_argument("compute_ideal_makespan: cpu_scale must be > 0");
@@ -44,8 +59,9 @@ ideal_makespan compute_ideal_makespan(const plan& p, unsigned cores, double cpu_
 
   for (std::size_t i = 0; i < tasks.size(); ++i) {
     const planned_task& t = tasks[i];
-    const std::uint64_t d = task_duration_ns(p, t, cpu_scale);
-    const auto c = static_cast<std::uint64_t>(static_cast<double>(task_cpu_ns(p, t)) * cpu_scale);
+    const std::uint64_t d = task_duration_ns(p, t, cpu_scale, floors);
+    const auto c =
+        static_cast<std::uint64_t>(static_cast<double>(task_cpu_ns(p, t, floors)) * cpu_scale);
     std::uint64_t start = 0, start_arrival = t.arrival_ns;
     for (std::uint32_t dep : p.dependencies(t)) {
       start = std::max(start, ef[dep]);

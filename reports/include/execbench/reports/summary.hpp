@@ -53,6 +53,14 @@ struct workload_summary {
   std::vector<std::string> best;  ///< names of the rows tied with the best (the best first)
 };
 
+/// One host cost floor of the run (its context's `floors`): median, min and max over its batches.
+struct host_floor_figure {
+  std::string name;  ///< tcp_round_trip_us, tcp_us_per_kib, disk_read_us_per_kib, ...
+  double median = 0, low = 0, high = 0;
+  std::size_t n = 0;
+  bool in_ideal = false;  ///< the ideal prices steps by it (the TCP and disk floors)
+};
+
 /// Summaries of every workload of one report: workloads by name, then the primitives by name.
 struct report_summary {
   std::string path;
@@ -66,6 +74,10 @@ struct report_summary {
   /// git_sha, build_type, compiler, cpu_model, num_cpus, hardware_concurrency, kernel,
   /// library_build_type, benchmark_version (absent keys absent).
   std::map<std::string, std::string> context;
+  /// The host cost floors, in the order the context gives them, and those it could not
+  /// measure with the reason (floor -> reason); both empty for a report without floors.
+  std::vector<host_floor_figure> floors;
+  std::map<std::string, std::string> floors_missing;
   std::vector<workload_summary> workloads;
 };
 

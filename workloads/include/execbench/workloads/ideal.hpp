@@ -4,13 +4,17 @@
 // CPU work is planned in time at the start-up calibration's kernel speed, but a shared machine's
 // speed drifts (here by up to 3x between runs minutes apart), so the bound for one run takes
 // cpu_scale: the CPU time the run's kernels took on their threads over their planned time
-// (run_state::kernel_time_ratio). Every cpu(t) below is multiplied by it; 1 is the plan.
+// (run_state::kernel_time_ratio). Every cpu(t) below is multiplied by it, the floors' part too
+// (they were measured beside the calibration, and a slower machine is slower at both); 1 is
+// the plan.
 //
 // Per task t (from its planned steps):
-//   cpu(t)      = sum of its CPU steps' work (spin, compute, memory, hash);
+//   cpu(t)      = sum of its CPU steps' work (spin, compute, memory, hash) + the host floors'
+//                 CPU for its I/O steps (floors.hpp: a tcp step's round trip, base + slope x
+//                 the bytes beyond 64 each way; a disk step's bytes x per-KiB cost; each from
+//                 the floor's low figure; 0 where a floor is missing);
 //   duration(t) = cpu(t) + its timer and blocking latencies + its tcp steps' server delays
-//                 + its lock hold times. Disk reads count as 0 (their time is unknown).
-//                 A tree's inner node has duration 0: it only gathers.
+//                 + its lock hold times. A tree's inner node has duration 0: it only gathers.
 // The ideal makespan is the largest of these bounds, each true of any schedule:
 //   critical_path = the longest dependency chain, summing duration(t) along it (earliest
 //                   finish ef(t) = max over its predecessors d of ef(d), plus duration(t));
@@ -32,6 +36,7 @@
 
 #include <cstdint>
 
+#include "execbench/workloads/floors.hpp"
 #include "execbench/workloads/plan.hpp"
 
 namespace execbench::workloads {
@@ -49,13 +54,16 @@ struct ideal_makespan {
   double value_us() const noexcept;
 };
 
-// cpu(t) and duration(t) of one planned task, in nanoseconds (duration with cpu(t) x cpu_scale).
-std::uint64_t task_cpu_ns(const plan& p, const planned_task& t) noexcept;
-std::uint64_t task_duration_ns(const plan& p, const planned_task& t,
-                               double cpu_scale = 1.0) noexcept;
+// cpu(t) and duration(t) of one planned task, in nanoseconds (duration with cpu(t) x cpu_scale),
+// with the host floors given (by default the process's, current_floors()).
+std::uint64_t task_cpu_ns(const plan& p, const planned_task& t,
+                          const host_floors& floors = current_floors()) noexcept;
+std::uint64_t task_duration_ns(const plan& p, const planned_task& t, double cpu_scale = 1.0,
+                               const host_floors& floors = current_floors()) noexcept;
 
 // The ideal makespan of a plan on `cores` cores (cores >= 1), its CPU work scaled by cpu_scale
-// (> 0).
-ideal_makespan compute_ideal_makespan(const plan& p, unsigned cores, double cpu_scale = 1.0);
+// (> 0), its I/O steps priced by `floors`.
+ideal_makespan compute_ideal_makespan(const plan& p, unsigned cores, double cpu_scale = 1.0,
+                                      const host_floors& floors = current_floors());
 
 }  // namespace execbench::workloads

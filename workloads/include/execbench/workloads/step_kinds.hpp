@@ -118,6 +118,9 @@ struct planned_step {
   step_op op = step_op::spin;
 };
 
+// The host cost floors a step kind can be priced by (floors.hpp).
+enum class host_floor : std::uint8_t { none, tcp_round_trip, disk_read };
+
 // What the project needs to know of a kind besides running it.
 struct step_traits {
   // Its step yields a value folded into the task's checksum, which verify_run predicts.
@@ -128,6 +131,8 @@ struct step_traits {
   bool runs_blocking = false;
   // What it takes beyond its planned ns, as bench's run-time estimate assumes it (µs).
   double extra_us = 0;
+  // The host cost floor (floors.hpp) that prices the CPU the kernel spends on its I/O.
+  host_floor floor = host_floor::none;
 };
 
 namespace step_kinds {
@@ -217,7 +222,7 @@ struct blocking : timer {
 // the loopback round trip (about 30 µs).
 struct tcp {
   static constexpr std::string_view key = "io";
-  static constexpr step_traits traits{.extra_us = 30};
+  static constexpr step_traits traits{.extra_us = 30, .floor = host_floor::tcp_round_trip};
   template <class In>
   static void parse(In& in, step_spec& s) {
     in.only_keys({"io", "request_bytes", "response_bytes", "server_delay_us"});
@@ -250,8 +255,11 @@ struct tcp {
 // read's, not planned: the estimate assumes 20 µs (64 KiB from the page cache).
 struct disk {
   static constexpr std::string_view key = "io";
-  static constexpr step_traits traits{
-      .has_result = true, .planned_wait = false, .runs_blocking = true, .extra_us = 20};
+  static constexpr step_traits traits{.has_result = true,
+                                      .planned_wait = false,
+                                      .runs_blocking = true,
+                                      .extra_us = 20,
+                                      .floor = host_floor::disk_read};
   template <class In>
   static void parse(In& in, step_spec& s) {
     in.only_keys({"io", "bytes", "file_bytes"});

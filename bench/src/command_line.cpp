@@ -175,6 +175,17 @@ options take_options(int& argc, char** argv) {
       opts.workloads.emplace_back(*f);
     } else if (arg == "--tune") {
       opts.tune = true;
+    } else if (arg == "--metg") {
+      opts.metg = true;
+    } else if (const auto t = flag_value(arg, "metg-threshold")) {
+      double value = 0;
+      const auto [end, ec] = std::from_chars(t->data(), t->data() + t->size(), value);
+      if (ec != std::errc{} || end != t->data() + t->size() || !(value > 0 && value < 1)) {
+        throw usage_error("--metg-threshold=" + std::string(*t) +
+                          ": not an efficiency between 0 and 1 (exclusive), e.g. 0.5");
+      }
+      opts.metg_threshold = value;
+      opts.gives_metg_threshold = true;
     } else if (arg == "--quick") {
       opts.quick = true;
     } else if (arg == "--recalibrate") {
@@ -205,6 +216,13 @@ options take_options(int& argc, char** argv) {
   }
   if (kept < argc) argv[kept] = nullptr;
   argc = kept;
+  if (opts.gives_metg_threshold && !opts.metg) {
+    throw usage_error("--metg-threshold goes with --metg (the METG sweep)");
+  }
+  if (opts.metg && (opts.tune || !opts.workloads.empty())) {
+    throw usage_error(std::string("--metg runs the METG sweep alone: it does not go with ") +
+                      (opts.tune ? "--tune" : "--workload"));
+  }
   if (opts.recalibrate && !opts.calibration.empty()) {
     throw usage_error("--recalibrate and --calibration=" + opts.calibration +
                       " contradict each other: measure anew, or take the report's calibration");
@@ -320,6 +338,15 @@ execbench's own flags:
                        stderr with the time left. Narrow it with --benchmark_filter, --runtimes
                        or --workload, and write the sweep with
                        --benchmark_out=SWEEP.json --benchmark_out_format=json.
+  --metg               instead of the suite, Task Bench's METG (minimum effective task
+                       granularity) per runtime and worker count (--workers, else the cores):
+                       rows metg/cpu/... (independent spin tasks) and metg/wait/... (100
+                       tasks each waiting the grain on a timer, again and again), each a
+                       sweep of the grain from 10 ms halving towards 1 us, 3 measured runs
+                       a grain, until efficiency falls below the threshold. Counter metg_us:
+                       the grain where it crosses (NaN: never reached); metg_own_us: against
+                       the runtime's own best efficiency; the points in the row's label.
+  --metg-threshold=E   the efficiency METG is taken at (default 0.5, Task Bench's)
   --quick              a smoke run: one sample (repetition) per row, the warm-ups kept. The
                        report's context says "quick": "true", and so does every summary of it.
   --calibration=FILE   take the CPU kernels' speeds and the host cost floors from an earlier

@@ -154,9 +154,14 @@ int run_main(int argc, char** argv, const runtime_set& run_runtimes) {
 
   // A user's workload file replaces the presets and the primitives: the run is about that file.
   // A sweep (--tune) is about the workloads too.
+  // --metg replaces the suite with the METG sweep.
   std::size_t rows = 0;
-  if (opts.workloads.empty() && !opts.tune) rows += run_runtimes.register_primitives(opts);
-  rows += run_runtimes.register_workloads(planned, opts);
+  if (opts.metg) {
+    rows += run_runtimes.register_metg(opts);
+  } else {
+    if (opts.workloads.empty() && !opts.tune) rows += run_runtimes.register_primitives(opts);
+    rows += run_runtimes.register_workloads(planned, opts);
+  }
   if (rows == 0) {
     // e.g. --runtimes=loop --workers=2: say so rather than run an empty suite.
     for (const auto& r : run_runtimes.entries) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -142,6 +144,29 @@ bool metg_sweep_can_stop(const std::vector<metg_point>& points, double threshold
   return crossing_passed(curve_of(
                              points, [](const metg_point& p) { return p.median(); }, plateau),
                          threshold);
+}
+
+std::string metg_point_spec(std::string_view family, double grain_us, unsigned cores) {
+  char text[512];
+  if (family == "cpu") {
+    const double tasks = std::clamp(std::round(metg_point_ideal_us * cores / grain_us),
+                                    4.0 * cores, 50000.0);
+    std::snprintf(text, sizeof text,
+                  R"({"name": "metg_cpu", "graph": {"shape": "independent", "tasks": %.0f},)"
+                  R"( "task": [{"cpu": "spin", "us": %.6g}]})",
+                  tasks, grain_us);
+  } else if (family == "wait") {
+    // At most 200,000 waits a point: at fine grains a runtime's cost per wait dominates anyway.
+    const double waits = std::clamp(std::round(metg_point_ideal_us / 2 / grain_us), 1.0,
+                                    200000.0 / metg_wait_tasks);
+    std::snprintf(text, sizeof text,
+                  R"({"name": "metg_wait", "graph": {"shape": "independent", "tasks": %u},)"
+                  R"( "task": [{"io": "timer", "latency_us": %.6g, "repeat": %.0f}]})",
+                  metg_wait_tasks, grain_us, waits);
+  } else {
+    throw std::invalid_argument("metg: unknown family '" + std::string(family) + "'");
+  }
+  return text;
 }
 
 }  // namespace execbench::bench

@@ -237,7 +237,8 @@ gate_rule gate_rule_for(row_kind kind, const std::string& metric, const compare_
       if (metric == options.gate_metric) return {true, ""};
       if (options.paired && metric == "real_time") return {true, ""};
       break;
-    case row_kind::metg:
+    case row_kind::metg:  // the sweep's own time is not a figure; its METG is
+      if (metric == "metg_us") return {true, ""};
       break;
     case row_kind::other:
       if (metric == "real_time") return {true, ""};
@@ -677,11 +678,13 @@ comparison compare_reports(const std::vector<report>& base_files,
 
   // Statistics per benchmark and metric, grouped by benchmark (in BASE order).
   std::vector<row_kind> kinds;
+  bool any_metg = false;
   // Per result row: why the machine's drift leaves it undecided (empty when it does not).
   std::vector<std::string> drift;
   for (std::size_t b = 0; b < matched.size(); ++b) {
     const auto& [base_samples, new_samples] = matched_samples[b];
     const row_kind kind = kind_of(matched[b], base_samples);
+    any_metg = any_metg || kind == row_kind::metg;
     for (const std::string& metric : result.metrics) {
       const auto base_it = base_samples.find(metric);
       const auto new_it = new_samples.find(metric);
@@ -766,6 +769,7 @@ comparison compare_reports(const std::vector<report>& base_files,
     gate += " and real_time on every row, primitives included";
   else
     gate += ", real_time on rows without efficiency; primitives only in paired rounds";
+  if (any_metg) gate += "; metg_us on METG rows";
   if (!named.empty()) {
     gate += "; named:";
     for (const std::string& metric : options.metrics)

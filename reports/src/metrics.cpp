@@ -6,11 +6,12 @@ namespace execbench::reports {
 
 direction metric_direction(std::string_view metric) {
   static constexpr std::string_view higher[] = {"tasks_per_s", "efficiency", "items_per_second",
-                                                "bytes_per_second"};
+                                                "bytes_per_second", "best_efficiency"};
   static constexpr std::string_view lower[] = {
       "real_time",        "cpu_time",           "lat_p50_us",  "lat_p99_us",
       "lat_p999_us",      "lat_max_us",         "makespan_ms", "overhead_ms",
-      "ctx_switches_vol", "ctx_switches_invol", "max_rss_mb",  "loop_lag_p99_us"};
+      "ctx_switches_vol", "ctx_switches_invol", "max_rss_mb",  "loop_lag_p99_us",
+      "metg_us",          "metg_own_us"};
   for (std::string_view name : higher)
     if (name == metric) return direction::higher_is_better;
   for (std::string_view name : lower)
@@ -36,7 +37,8 @@ const std::vector<std::string>& default_metrics() {
       "lat_p999_us",        "lat_max_us",       "makespan_ms",        "ideal_ms",
       "efficiency",         "overhead_ms",      "kernel_cpu_ms",      "cpu_util",
       "wait_compute_ratio", "ctx_switches_vol", "ctx_switches_invol", "max_rss_mb",
-      "loop_lag_p99_us",    "items_per_second", "bytes_per_second"};
+      "loop_lag_p99_us",    "items_per_second", "bytes_per_second", "metg_us",
+      "metg_own_us",        "best_efficiency"};
   return metrics;
 }
 

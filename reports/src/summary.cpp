@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 
@@ -16,6 +17,7 @@ namespace execbench::reports {
 namespace {
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr double inf = std::numeric_limits<double>::infinity();
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
@@ -388,6 +390,63 @@ std::string floors_text(const report_summary& s, bool markdown) {
   return out + (markdown ? "\n" : "");
 }
 
+std::string best_efficiency_text(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", value);
+  return text;
+}
+
+/// "1.35 µs [1.32 µs–1.45 µs]", "never (best efficiency 0.0197)", "below 1.22 µs".
+std::string metg_figure(double metg, double low, double high, double below, double best) {
+  const auto grain = [](double v) { return format_duration(v, "us"); };
+  if (std::isnan(metg)) {
+    if (!std::isnan(below)) return "below " + grain(below);
+    if (std::isnan(best)) return "never";
+    char text[64];  // four figures: 0.4998 is not the threshold 0.5
+    std::snprintf(text, sizeof text, "never (best efficiency %.4g)", best);
+    return text;
+  }
+  return grain(metg) + " [" + (std::isnan(low) ? "below sweep" : grain(low)) + "–" +
+         (std::isnan(high) ? "never" : grain(high)) + "]";
+}
+
+/// The METG rows, a table per family, lower first ("" without METG rows).
+std::string metg_text(const report_summary& s, bool markdown) {
+  std::string out;
+  std::string family;
+  text_table table;
+  const auto start = [&] {
+    table = text_table{};
+    table.header = {"runtime", "workers", "METG [range]", "own METG", "best efficiency", "n"};
+    table.numeric = {false, true, true, true, true, true};
+  };
+  const auto flush = [&] {
+    if (family.empty()) return;
+    const std::string what =
+        "the task grain at which efficiency falls to the threshold, lower is better (own: "
+        "against the runtime's own best efficiency)";
+    out += markdown ? "\n### metg/" + family + "\n\nMETG: " + what + ".\n\n" +
+                          table.to_markdown()
+                    : "\nmetg/" + family + ": " + what + "\n" + table.to_console(false);
+  };
+  for (const auto& r : s.metg) {
+    if (r.family != family) {
+      flush();
+      family = r.family;
+      start();
+    }
+    table.rows.push_back(
+        {{r.runtime, ""},
+         {std::to_string(r.workers), ""},
+         {metg_figure(r.metg_us, r.low_us, r.high_us, r.below_us, r.best_efficiency), ""},
+         {metg_figure(r.own_us, r.own_low_us, r.own_high_us, r.own_below_us, nan), ""},
+         {std::isnan(r.best_efficiency) ? "-" : best_efficiency_text(r.best_efficiency), ""},
+         {std::to_string(r.n), ""}});
+  }
+  flush();
+  return out;
+}
+
 std::string render_text(const report_summary& s, bool markdown) {
   std::string out = markdown ? "## Benchmark summary\n\n" : "";
   if (s.interrupted)
@@ -409,14 +468,17 @@ std::string render_text(const report_summary& s, bool markdown) {
   }
   if (const std::string floors = floors_text(s, markdown); !floors.empty()) out += floors;
   out += ranges_legend(markdown ? " " : "\n") + "\n\n";
-  out += markdown ? "### Best per workload\n\n" + best_table(s).to_markdown()
-                  : best_table(s).to_console(false);
+  if (!s.workloads.empty()) {
+    out += markdown ? "### Best per workload\n\n" + best_table(s).to_markdown()
+                    : best_table(s).to_console(false);
+  }
   for (const auto& w : s.workloads) {
     const std::string heading = w.workload + ": ranked by " + rank_phrase(w);
     out += markdown ? "\n### " + w.workload + "\n\nRanked by " + rank_phrase(w) + ".\n\n" +
                           workload_table(w).to_markdown()
                     : "\n" + heading + "\n" + workload_table(w).to_console(false);
   }
+  out += metg_text(s, markdown);
   return out;
 }
 
@@ -456,6 +518,22 @@ std::string render_json(const report_summary& s) {
                                   {"in_ideal", f.in_ideal}};
   }
   if (!s.floors_missing.empty()) document["floors"]["missing"] = s.floors_missing;
+  document["metg"] = nlohmann::json::array();
+  for (const auto& r : s.metg) {
+    document["metg"].push_back({{"family", r.family},
+                                {"own_low_us", finite_or_null(r.own_low_us)},
+                                {"own_high_us", finite_or_null(r.own_high_us)},
+                                {"runtime", r.runtime},
+                                {"workers", r.workers},
+                                {"metg_us", finite_or_null(r.metg_us)},
+                                {"low_us", finite_or_null(r.low_us)},
+                                {"high_us", finite_or_null(r.high_us)},
+                                {"below_us", finite_or_null(r.below_us)},
+                                {"own_us", finite_or_null(r.own_us)},
+                                {"own_below_us", finite_or_null(r.own_below_us)},
+                                {"best_efficiency", finite_or_null(r.best_efficiency)},
+                                {"n", r.n}});
+  }
   document["workloads"] = nlohmann::json::array();
   for (const auto& w : s.workloads) {
     nlohmann::json rows = nlohmann::json::array();
@@ -506,6 +584,30 @@ benchmark_name parse_benchmark_name(const std::string& run_name) {
 }
 
 namespace {
+
+double median_or_nan(const benchmark_samples& samples, const char* metric) {
+  const auto it = samples.metrics.find(metric);
+  return it == samples.metrics.end() || it->second.empty() ? nan : median(it->second);
+}
+
+metg_summary_row metg_row_of(const benchmark_samples& samples, const benchmark_name& name) {
+  metg_summary_row r;
+  r.family = name.workload.substr(std::string_view("metg/").size());
+  r.runtime = name.runtime;
+  r.workers = name.workers;
+  r.metg_us = median_or_nan(samples, "metg_us");
+  r.low_us = median_or_nan(samples, "metg_low_us");
+  r.high_us = median_or_nan(samples, "metg_high_us");
+  r.below_us = median_or_nan(samples, "metg_below_us");
+  r.own_us = median_or_nan(samples, "metg_own_us");
+  r.own_low_us = median_or_nan(samples, "metg_own_low_us");
+  r.own_high_us = median_or_nan(samples, "metg_own_high_us");
+  r.own_below_us = median_or_nan(samples, "metg_own_below_us");
+  r.best_efficiency = median_or_nan(samples, "best_efficiency");
+  const double n = median_or_nan(samples, "metg_n");
+  r.n = std::isnan(n) ? 0 : static_cast<std::size_t>(n);
+  return r;
+}
 
 /// The floors in the context's `floors`. A report without them has none; floors that do not read
 /// are bad input.
@@ -591,6 +693,10 @@ report_summary summarise(const report& input) {
   for (const auto& samples : all) {
     if (samples.repetitions == 0) continue;  // errored throughout: nothing to rank
     const benchmark_name name = parse_benchmark_name(samples.run_name);
+    if (name.workload.starts_with("metg/")) {  // their figure is a grain, not a throughput
+      result.metg.push_back(metg_row_of(samples, name));
+      continue;
+    }
     const auto [it, inserted] = position.try_emplace(name.workload, result.workloads.size());
     if (inserted) {
       workload_summary w;
@@ -613,7 +719,14 @@ report_summary summarise(const report& input) {
                      if (a_primitive != b_primitive) return b_primitive;
                      return a.workload < b.workload;
                    });
-  if (result.workloads.empty())
+  std::stable_sort(result.metg.begin(), result.metg.end(),
+                   [](const metg_summary_row& a, const metg_summary_row& b) {
+                     if (a.family != b.family) return a.family < b.family;
+                     const double x = std::isnan(a.metg_us) ? inf : a.metg_us;
+                     const double y = std::isnan(b.metg_us) ? inf : b.metg_us;
+                     return x < y;
+                   });
+  if (result.workloads.empty() && result.metg.empty())
     throw input_error(input.path + ": no successful benchmark rows to summarise");
   return result;
 }

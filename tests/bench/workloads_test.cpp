@@ -1,14 +1,17 @@
 #include "execbench/bench/register_workloads.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "capture_runs.hpp"
+#include "execbench/bench/register_metg.hpp"
 #include "execbench/bench/watchdog.hpp"
 #include "execbench/bench/workload_catalog.hpp"
 #include "execbench/runtime/all_runtimes.hpp"
@@ -49,6 +52,10 @@ class workload_rows : public ::testing::Test {
       options opts;
       opts.workers = {1, 2};
       register_workloads<rt::all_runtimes>(all, opts);
+      options metg;
+      metg.metg = true;
+      metg.runtimes = {"loop"};
+      register_metg<rt::all_runtimes>(metg);
       return true;
     }();
     (void)registered;
@@ -100,6 +107,41 @@ TEST_F(workload_rows, with_the_host_floors_no_row_beats_its_ideal) {
                              << r.counters.at("makespan_ms").value << " ms; tcp floor "
                              << floors.tcp_round_trip_us->low << " us, disk "
                              << floors.disk_read_us_per_kib->low << " us/KiB)";
+  }
+}
+
+// A METG row runs its sweep on the runtime, each point's runs verified, and reports where the
+// efficiency crosses the threshold, with the points in its label: here the loop's wait sweep,
+// whose timers it honours at coarse grains and not at fine ones.
+TEST_F(workload_rows, a_metg_row_sweeps_the_grain_and_reports_the_crossing) {
+  const auto runs = run("^metg/wait/loop/");
+  ASSERT_EQ(runs.size(), 1U);
+  const auto& r = runs.begin()->second;
+  ASSERT_FALSE(r.error_occurred) << r.error_message;
+  const auto& c = r.counters;
+  for (const char* name : {"metg_us", "metg_low_us", "metg_high_us", "metg_own_us",
+                           "best_efficiency", "metg_n", "metg_points", "metg_threshold"}) {
+    EXPECT_EQ(c.count(name), 1U) << name;
+  }
+  EXPECT_EQ(c.at("metg_threshold").value, 0.5);
+  EXPECT_EQ(c.at("metg_n").value, metg_repetitions);
+  EXPECT_GT(c.at("best_efficiency").value, 0.5);  // a 10 ms timer is on time, give or take
+  EXPECT_LE(c.at("best_efficiency").value, 1.0);
+  const double points = c.at("metg_points").value;
+  EXPECT_GE(points, 3);
+  EXPECT_LE(points, static_cast<double>(metg_grains().size()));
+  // The label holds the points, coarse to fine, as [grain, median, min, max].
+  const auto label = nlohmann::json::parse(r.report_label);
+  ASSERT_EQ(label.size(), static_cast<std::size_t>(points));
+  EXPECT_EQ(label[0][0].get<double>(), metg_grains().front());
+  for (const auto& p : label) {
+    EXPECT_LE(p[2].get<double>(), p[1].get<double>());
+    EXPECT_LE(p[1].get<double>(), p[3].get<double>());
+  }
+  // Where it crossed, the crossing lies within the sweep.
+  if (std::isfinite(c.at("metg_us").value)) {
+    EXPECT_LE(c.at("metg_us").value, metg_grains().front());
+    EXPECT_GE(c.at("metg_us").value, label.back()[0].get<double>());
   }
 }
 

@@ -391,6 +391,43 @@ TEST(compare_gate, a_slower_primitive_fails_the_gate_only_in_paired_rounds) {
   EXPECT_TRUE(rounds.has_regression());
 }
 
+// A METG row's time is its sweep's, not a figure: the gate judges its metg_us, lower is better.
+TEST(compare_gate, a_metg_row_gates_its_metg_not_its_time) {
+  std::mt19937_64 random(21);
+  std::normal_distribution<double> unit(0, 1);
+  const auto runs = [&](const std::string& side, double metg_us) {
+    std::vector<report> result;
+    for (int i = 0; i < 9; ++i) {
+      report r;
+      r.path = side;
+      r.path.append(std::to_string(i));
+      benchmark_row row;
+      row.name = "metg/cpu/thread_pool/workers:2/process_time/real_time";
+      row.run_name = row.name;
+      row.counters["metg_us"] = metg_us * std::exp(0.01 * unit(random));
+      row.counters["best_efficiency"] = 0.9;
+      row.real_time_ns = 3e9 * std::exp(0.3 * unit(random));
+      row.cpu_time_ns = row.real_time_ns;
+      r.rows.push_back(row);
+      result.push_back(r);
+    }
+    return result;
+  };
+  const comparison result = compare_reports(runs("b", 2.0), runs("n", 3.0), {});
+  const std::string row = "metg/cpu/thread_pool/workers:2/process_time/real_time";
+  const metric_comparison& metg = find(result, row, "metg_us");
+  EXPECT_TRUE(metg.gated);
+  EXPECT_EQ(metg.direction, direction::lower_is_better);
+  EXPECT_EQ(metg.verdict, verdict::slower);
+  EXPECT_FALSE(find(result, row, "real_time").gated);
+  EXPECT_TRUE(result.has_regression());
+  EXPECT_NE(std::find_if(result.notes.begin(), result.notes.end(),
+                         [](const std::string& n) {
+                           return n.find("metg_us on METG rows") != std::string::npos;
+                         }),
+            result.notes.end());
+}
+
 TEST(compare_gate, same_needs_the_interval_inside_the_threshold) {
   std::mt19937_64 random(13);
   run_settings settings;

@@ -344,3 +344,39 @@ TEST(summarise, lists_the_host_floors_and_what_was_not_measured) {
 }
 
 }  // namespace execbench::reports
+
+namespace execbench::reports {
+
+// METG rows are not ranked by their sweep's speed: a table per family, lowest METG first, a
+// runtime that never reached the threshold last, with how far it got.
+TEST(summarise, lists_metg_rows_by_their_grain) {
+  const auto row = [](const std::string& name, const std::string& counters) {
+    return R"({"name": ")" + name + R"(", "run_name": ")" + name +
+           R"(", "run_type": "iteration", "iterations": 1, "real_time": 3, "cpu_time": 3,
+           "time_unit": "s", )" + counters + "}";
+  };
+  const std::string rows =
+      row("metg/cpu/thread_pool/workers:2/process_time/real_time",
+          R"("metg_us": NaN, "best_efficiency": 0.4998, "metg_n": 3, "metg_own_us": 80)") +
+      "," +
+      row("metg/cpu/asio/workers:2/process_time/real_time",
+          R"("metg_us": 1.35, "metg_low_us": 1.32, "metg_high_us": 1.45, "best_efficiency": 0.98,
+             "metg_n": 3, "metg_own_us": 1.31, "metg_own_below_us": 1.22)");
+  const report_summary summary =
+      summarise(parse_report(R"({"context": {}, "benchmarks": [)" + rows + "]}", "metg.json"));
+  EXPECT_TRUE(summary.workloads.empty());
+  ASSERT_EQ(summary.metg.size(), 2u);
+  EXPECT_EQ(summary.metg[0].runtime, "asio");
+  EXPECT_DOUBLE_EQ(summary.metg[0].metg_us, 1.35);
+  EXPECT_TRUE(std::isnan(summary.metg[1].metg_us));
+  const std::string text = render_summary(summary, summary_format::console);
+  EXPECT_NE(text.find("1.35 µs [1.32 µs–1.45 µs]"), std::string::npos) << text;
+  EXPECT_NE(text.find("never (best efficiency 0.4998)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("runs/s"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Best per workload"), std::string::npos) << text;
+  const auto document = nlohmann::json::parse(render_summary(summary, summary_format::json));
+  EXPECT_EQ(document["metg"][0]["metg_us"], 1.35);
+  EXPECT_TRUE(document["metg"][1]["metg_us"].is_null());
+}
+
+}  // namespace execbench::reports

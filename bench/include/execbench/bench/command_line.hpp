@@ -25,6 +25,9 @@ struct options {
   std::vector<std::size_t> workers;    // --workers=1,2,4; empty: each suite's defaults
   std::vector<std::string> workloads;  // --workload=FILE, repeatable; empty: the presets
   bool tune = false;                   // --tune: a worker-count sweep of the workload rows
+  bool metg = false;                   // --metg: the METG sweep instead of the suite
+  double metg_threshold = 0.5;         // --metg-threshold=E
+  bool gives_metg_threshold = false;
   bool quick = false;                  // --quick: a smoke run, one sample per row
   bool recalibrate = false;            // --recalibrate: measure the kernels anew, refresh the cache
   std::string calibration;             // --calibration=FILE: the kernels' speeds of a report

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "execbench/bench/command_line.hpp"
+#include "execbench/bench/register_metg.hpp"
 #include "execbench/bench/register_primitives.hpp"
 #include "execbench/bench/register_workloads.hpp"
 #include "execbench/bench/workload_catalog.hpp"
@@ -21,13 +22,14 @@ struct runtime_set {
   std::string (*over_budget_help)(const std::vector<planned_workload>&);
   std::size_t (*register_primitives)(const options&);
   std::size_t (*register_workloads)(const std::vector<planned_workload>&, const options&);
+  std::size_t (*register_metg)(const options&);
 };
 
 // The runtime set of a type list of runtimes (a std::tuple of rt::runtime types).
 template <class List>
 runtime_set runtime_set_of() {
   return {runtime_entries<List>(), &over_budget_help<List>, &register_primitives<List>,
-          &register_workloads<List>};
+          &register_workloads<List>, &register_metg<List>};
 }
 
 // Takes execbench's flags, registers the selected rows of `runtimes`, runs them under Google

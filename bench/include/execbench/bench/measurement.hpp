@@ -43,7 +43,10 @@ inline constexpr measurement_rule default_rule{3, 0.05};
 // --quick: a smoke run, one sample per row; reports and summaries say so.
 inline constexpr measurement_rule quick_rule{1, 0.05};
 
+// --metg: one iteration of a row is a whole sweep, which repeats each point itself.
+inline constexpr measurement_rule metg_rule{1, 0.001};
 inline const measurement_rule& rule_for(const options& opts) {
+  if (opts.metg) return metg_rule;
   return opts.quick ? quick_rule : default_rule;
 }
 

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace execbench::bench {
@@ -67,5 +68,20 @@ metg_result metg_against_plateau(const std::vector<metg_point>& points, double t
 // (three points or more, none at it, the latest no better than the best before it) and the
 // plateau's crossing is passed.
 bool metg_sweep_can_stop(const std::vector<metg_point>& points, double threshold);
+
+// The families a METG sweep measures, by the row name's second part.
+//   cpu   independent tasks of one spin step of the grain, all released at once (Task Bench's
+//         compute kernel); as many tasks as make the ideal about metg_point_ideal_us;
+//   wait  metg_wait_tasks concurrent tasks, each waiting the grain on a timer, again and again
+//         in sequence: ideal = waits x grain, so METG is the shortest wait a runtime honours at
+//         the threshold (the cost of a wait as one number).
+inline constexpr const char* metg_families[] = {"cpu", "wait"};
+inline constexpr double metg_point_ideal_us = 20000;
+inline constexpr unsigned metg_wait_tasks = 100;
+inline constexpr int metg_repetitions = 3;  // per point, after one untimed run
+
+// The workload (JSON, workloads/README.md) of one point of a family's sweep, on `cores` cores.
+// Throws std::invalid_argument for an unknown family.
+std::string metg_point_spec(std::string_view family, double grain_us, unsigned cores);
 
 }  // namespace execbench::bench

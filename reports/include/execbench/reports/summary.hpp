@@ -61,6 +61,20 @@ struct host_floor_figure {
   bool in_ideal = false;  ///< the ideal prices steps by it (the TCP and disk floors)
 };
 
+/// One METG row (execbench --metg): the grain at which the runtime's efficiency crosses the
+/// threshold, each figure the median over the row's repetitions; NaN where the row has none.
+struct metg_summary_row {
+  std::string family;  ///< cpu, wait
+  std::string runtime;
+  long workers = 0;
+  double metg_us = 0, low_us = 0, high_us = 0;  ///< NaN: never reached (or below the sweep)
+  double below_us = 0;          ///< the finest grain, when still above the threshold there
+  double own_us = 0, own_low_us = 0, own_high_us = 0, own_below_us = 0;  ///< the same, against
+                                                                         ///< its own best
+  double best_efficiency = 0;
+  std::size_t n = 0;  ///< repetitions at the crossing
+};
+
 /// Summaries of every workload of one report: workloads by name, then the primitives by name.
 struct report_summary {
   std::string path;
@@ -79,6 +93,8 @@ struct report_summary {
   std::vector<host_floor_figure> floors;
   std::map<std::string, std::string> floors_missing;
   std::vector<workload_summary> workloads;
+  /// METG rows by family, then by METG (lower is better; never last).
+  std::vector<metg_summary_row> metg;
 };
 
 /// Summarises `input`. Throws input_error (one line naming the file) when no row has a usable

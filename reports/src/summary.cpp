@@ -5,9 +5,11 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 #include <map>
 
+#include "execbench/reports/floor_names.hpp"
 #include "execbench/reports/number_format.hpp"
 #include "execbench/reports/statistics.hpp"
 #include "execbench/reports/text_table.hpp"
@@ -349,16 +351,17 @@ std::string library_line(const report_summary& s) {
   return line + ".";
 }
 
-/// What a floor measures, in a reader's words, and its unit.
+/// A floor's place in floor_names (floor_names.hpp), or its end for one execbench does not know.
+const floor_name* known_floor(const std::string& name) {
+  return std::find_if(std::begin(floor_names), std::end(floor_names),
+                      [&](const floor_name& k) { return k.key == name; });
+}
+
+/// What a floor measures, in a reader's words, and its unit (an unknown one by its name).
 std::pair<std::string, std::string> floor_words(const std::string& name) {
-  if (name == "tcp_round_trip_us")
-    return {"loopback TCP round trip, 64 B each way, both ends", "us"};
-  if (name == "tcp_us_per_kib") return {"loopback TCP, per KiB more", "us/KiB"};
-  if (name == "disk_read_us_per_kib") return {"page-cache read", "us/KiB"};
-  if (name == "timer_wake_us") return {"timer wake-up overshoot", "us"};
-  if (name == "thread_wake_us") return {"thread wake (eventfd)", "us"};
-  if (name == "thread_start_us") return {"thread start and join", "us"};
-  return {name, ""};
+  const floor_name* f = known_floor(name);
+  if (f == std::end(floor_names)) return {name, ""};
+  return {std::string(f->words), std::string(f->unit)};
 }
 
 /// "13.7 µs [13.3 µs–14.4 µs]", "0.0576 [0.0554–0.0605] µs/KiB".
@@ -640,17 +643,14 @@ void read_floors(const report& input, report_summary& result) {
       throw input_error(input.path + ": context \"floors\": \"" + name +
                         "\" lacks a number median, low, high or n");
     }
-    f.in_ideal =
-        name == "tcp_round_trip_us" || name == "tcp_us_per_kib" || name == "disk_read_us_per_kib";
+    const floor_name* known = known_floor(name);
+    f.in_ideal = known != std::end(floor_names) && known->in_ideal;
     result.floors.push_back(std::move(f));
   }
-  // The floors the ideal uses first, then the reported ones, each in the order execbench
-  // measures them (the JSON object's own order is alphabetical); unknown ones last, by name.
-  static const std::vector<std::string> order = {"tcp_round_trip_us", "tcp_us_per_kib",
-                                                 "disk_read_us_per_kib", "timer_wake_us",
-                                                 "thread_wake_us", "thread_start_us"};
+  // In the order of floor_names (the JSON object's own order is alphabetical); unknown ones
+  // last, by name.
   const auto rank = [](const std::string& name) {
-    return static_cast<std::size_t>(std::find(order.begin(), order.end(), name) - order.begin());
+    return known_floor(name) - std::begin(floor_names);
   };
   std::stable_sort(result.floors.begin(), result.floors.end(),
                    [&](const host_floor_figure& a, const host_floor_figure& b) {

@@ -15,8 +15,10 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -24,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "execbench/reports/floor_names.hpp"
 #include "execbench/workloads/random.hpp"
 
 namespace execbench::workloads {
@@ -302,6 +305,16 @@ constexpr floor_field fields[] = {
     {"thread_wake_us", &host_floors::thread_wake_us},
     {"thread_start_us", &host_floors::thread_start_us},
 };
+
+// The report's list of floors (floor_names.hpp) is this table's, name for name and in order.
+constexpr bool fields_match_report_names() {
+  if (std::size(fields) != std::size(reports::floor_names)) return false;
+  for (std::size_t i = 0; i < std::size(fields); ++i)
+    if (std::string_view(fields[i].name) != reports::floor_names[i].key) return false;
+  return true;
+}
+static_assert(fields_match_report_names(),
+              "floors.cpp's fields differ from reports/floor_names.hpp: change both");
 
 host_floors& floors_in_use() {
   static host_floors f;

@@ -23,17 +23,14 @@
 
 #include "execbench/bench/command_line.hpp"
 #include "execbench/bench/measurement.hpp"
+#include "execbench/bench/plan_runs.hpp"
 #include "execbench/bench/primitives.hpp"
 #include "execbench/bench/process_stats.hpp"
 #include "execbench/bench/register_primitives.hpp"
 #include "execbench/bench/workload_catalog.hpp"
 #include "execbench/runtime/runtime.hpp"
-#include "execbench/workloads/dispatch.hpp"
-#include "execbench/workloads/ideal.hpp"
 #include "execbench/workloads/kernels.hpp"
 #include "execbench/workloads/program.hpp"
-#include "execbench/workloads/run_state.hpp"
-#include "execbench/workloads/runner.hpp"
 
 namespace execbench::bench {
 
@@ -100,20 +97,13 @@ inline double offered_rate_per_s(const planned_workload& w) {
 
 template <rt::runtime R>
 void run_workload(benchmark::State& state, const workload_row& row) {
-  namespace wl = execbench::workloads;
   const planned_workload& w = *row.workload;
-  const wl::plan& plan = *w.plan;
+  const workloads::plan& plan = *w.plan;
 
-  // Declared before the runtime, so destroyed after it: tasks that outlive a cancelled run
-  // still find their state.
-  std::optional<wl::workload_fixtures> fixtures;
-  std::optional<wl::run_state> run;
-  std::optional<wl::plan_dispatch> dispatch;
+  std::optional<detail::plan_runs> runs_of;  // before the runtime: plan_runs.hpp
   std::unique_ptr<detail::watched_runtime<R>> watched;
   try {
-    fixtures.emplace(plan);
-    run.emplace(plan, *fixtures);
-    dispatch.emplace(plan);
+    runs_of.emplace(plan);
   } catch (const std::exception& e) {
     skip_unstarted(state, (row.name + ": setting up the fixtures: " + e.what()).c_str());
     return;
@@ -125,36 +115,17 @@ void run_workload(benchmark::State& state, const workload_row& row) {
     return;
   }
   R& r = watched->get();
+  detail::plan_runs& runs = *runs_of;
+  const row_info info{row.name, row.workers};
 
   // Latencies of every iteration, copied out between iterations with timing paused.
   std::vector<std::uint64_t> latencies;
   latencies.reserve(w.work_tasks * 16);
-  // The ideal of each run is at the kernel speed measured in it (ideal.hpp: the machine's speed
-  // drifts away from the start-up calibration); with no sampled CPU step, the plan's.
+  // Each run's ideal is at the kernel speed measured in it (plan_runs::ideal_us).
   double makespan_ns_sum = 0, wait_compute_sum = 0, ideal_us_sum = 0, kernel_time_ratio_sum = 0;
-  std::uint64_t runs = 0;
-
-  // One whole run of the plan, and its check; each false (the row's error reported) on a failure.
-  auto run_once = [&]() -> bool {
-    watched->watchdog().progress();
-    try {
-      r.run(wl::run_plan(r, *run, *dispatch));
-    } catch (const std::exception& e) {
-      state.SkipWithError((watched->watchdog().stalled()
-                               ? detail::stall_message(row_info{row.name, row.workers})
-                               : row.name + ": " + e.what())
-                              .c_str());
-      return false;
-    }
-    return true;
-  };
-  auto verify = [&]() -> bool {
-    if (const auto check = wl::verify_run(*run); !check.ok) {
-      state.SkipWithError((row.name + ": " + check.problem).c_str());
-      return false;
-    }
-    return true;
-  };
+  std::uint64_t n_runs = 0;
+  auto run_once = [&] { return runs.run_once(state, *watched, info, row.name); };
+  auto verify = [&] { return runs.verify(state, row.name); };
 
   // This thread runs the event loops: no row gets the frames an earlier row left in its cache.
   rt::release_cached_frames();
@@ -169,8 +140,7 @@ void run_workload(benchmark::State& state, const workload_row& row) {
       end_unstarted(state);
       return;
     }
-    run->reset();
-    dispatch->reset();
+    runs.reset();
   }
   if constexpr (R::traits.records_loop_lag) r.reset_lag_stats();
   reset_peak_rss();
@@ -183,25 +153,23 @@ void run_workload(benchmark::State& state, const workload_row& row) {
     const auto tasks = plan.tasks();
     for (std::uint32_t i = 0; i < tasks.size(); ++i) {
       if (!tasks[i].work) continue;
-      const auto rel = run->release_ns(i), fin = run->finish_ns(i);
+      const auto rel = runs.run().release_ns(i), fin = runs.run().finish_ns(i);
       latencies.push_back(fin > rel ? fin - rel : 0);
     }
-    makespan_ns_sum += static_cast<double>(run->makespan_ns());
-    kernel_time_ratio_sum += run->kernel_time_ratio();
-    ideal_us_sum +=
-        wl::compute_ideal_makespan(plan, w.ideal.cores, run->kernel_time_ratio()).value_us();
-    wait_compute_sum += run->wait_compute_ratio();
-    ++runs;
-    run->reset();  // O(tasks): kept out of the timed region
-    dispatch->reset();
+    makespan_ns_sum += static_cast<double>(runs.run().makespan_ns());
+    kernel_time_ratio_sum += runs.run().kernel_time_ratio();
+    ideal_us_sum += runs.ideal_us(w.ideal.cores);
+    wait_compute_sum += runs.run().wait_compute_ratio();
+    ++n_runs;
+    runs.reset();
     state.ResumeTiming();
   }
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   const auto after = sample_process();
-  if (runs == 0) return;
+  if (n_runs == 0) return;
 
-  const double n = static_cast<double>(runs);
+  const double n = static_cast<double>(n_runs);
   const double makespan_ns = makespan_ns_sum / n;
   const double hw = std::max(1U, std::thread::hardware_concurrency());
   auto& c = state.counters;

@@ -177,6 +177,9 @@ options take_options(int& argc, char** argv) {
       opts.tune = true;
     } else if (arg == "--metg") {
       opts.metg = true;
+    } else if (const auto m = flag_value(arg, "metg")) {
+      opts.metg = true;
+      opts.metg_files.emplace_back(*m);
     } else if (const auto t = flag_value(arg, "metg-threshold")) {
       double value = 0;
       const auto [end, ec] = std::from_chars(t->data(), t->data() + t->size(), value);
@@ -221,7 +224,7 @@ options take_options(int& argc, char** argv) {
   }
   if (opts.metg && (opts.tune || !opts.workloads.empty())) {
     throw usage_error(std::string("--metg runs the METG sweep alone: it does not go with ") +
-                      (opts.tune ? "--tune" : "--workload"));
+                      (opts.tune ? "--tune" : "--workload (--metg=FILE sweeps a file)"));
   }
   if (opts.recalibrate && !opts.calibration.empty()) {
     throw usage_error("--recalibrate and --calibration=" + opts.calibration +
@@ -346,6 +349,11 @@ execbench's own flags:
                        a grain, until efficiency falls below the threshold. Counter metg_us:
                        the grain where it crosses (NaN: never reached); metg_own_us: against
                        the runtime's own best efficiency; the points in the row's label.
+  --metg=FILE          the same sweep over a workload file instead (repeat it for several):
+                       rows metg/<its name>/..., the grain the mean duration of its tasks'
+                       steps, every duration in the file scaled to it (an open loop's rate
+                       too), sizes and the graph unchanged; from the coarsest grain whose run
+                       takes about 0.25 s at most, down to 1 us.
   --metg-threshold=E   the efficiency METG is taken at (default 0.5, Task Bench's)
   --quick              a smoke run: one sample (repetition) per row, the warm-ups kept. The
                        report's context says "quick": "true", and so does every summary of it.

@@ -28,6 +28,8 @@ const execbench::bench::runtime_set* runtimes = nullptr;
 // The workloads of this run, planned before benchmark::Initialize so that --help can list the
 // rows the time budget leaves out.
 std::vector<execbench::bench::planned_workload> planned;
+// Under --metg, what it sweeps instead: the built-in families, or the user's files.
+std::vector<execbench::bench::metg_family> metg;
 
 // Called by benchmark::Initialize for --help, which then exits with status 0.
 void print_help() {
@@ -135,7 +137,10 @@ int run_main(int argc, char** argv, const runtime_set& run_runtimes) {
     std::vector<std::string_view> known;
     for (const auto& r : run_runtimes.entries) known.push_back(r.name);
     bench::check_runtime_names(opts.runtimes, known);
-    planned = bench::load_workloads(opts);
+    if (opts.metg)
+      metg = bench::load_metg_families(opts);
+    else
+      planned = bench::load_workloads(opts);
   } catch (const bench::usage_error& e) {
     return fail(e.what());
   }
@@ -157,7 +162,7 @@ int run_main(int argc, char** argv, const runtime_set& run_runtimes) {
   // --metg replaces the suite with the METG sweep.
   std::size_t rows = 0;
   if (opts.metg) {
-    rows += run_runtimes.register_metg(opts);
+    rows += run_runtimes.register_metg(metg, opts);
   } else {
     if (opts.workloads.empty() && !opts.tune) rows += run_runtimes.register_primitives(opts);
     rows += run_runtimes.register_workloads(planned, opts);

@@ -1,5 +1,8 @@
 #include "execbench/bench/metg.hpp"
 
+#include "execbench/workloads/ideal.hpp"
+#include "execbench/workloads/plan.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -167,6 +170,41 @@ std::string metg_point_spec(std::string_view family, double grain_us, unsigned c
     throw std::invalid_argument("metg: unknown family '" + std::string(family) + "'");
   }
   return text;
+}
+
+std::vector<metg_family> builtin_metg_families(unsigned cores) {
+  std::vector<metg_family> families;
+  for (const char* name : metg_families) {
+    families.push_back({name, metg_grains(), [name = std::string(name), cores](double grain_us) {
+                          return workloads::parse_workload_text(
+                              metg_point_spec(name, grain_us, cores), "metg/" + name);
+                        }});
+  }
+  return families;
+}
+
+metg_family file_metg_family(const workloads::workload_spec& spec, unsigned cores) {
+  const workloads::plan unscaled = workloads::materialize(spec);
+  const double grain_us = workloads::mean_work_task_us(unscaled);
+  if (!(grain_us > 0)) {
+    throw std::invalid_argument(spec.source +
+                                ": its tasks have no duration to scale for a METG sweep (no CPU "
+                                "work, lock hold, timer, blocking call or server delay)");
+  }
+  const double ideal_us =
+      workloads::compute_ideal_makespan(unscaled, cores, 1.0, workloads::host_floors{})
+          .value_us();
+  // The ideal makespan grows with the grain, as ideal_us * grain / grain_us: the grains within
+  // the bound are the finest ones. The finest grain is measured whatever it costs.
+  const std::vector<double> all = metg_grains();
+  std::vector<double> grains;
+  for (const double g : all) {
+    if (ideal_us * g / grain_us <= metg_file_point_ideal_max_us || g == all.back())
+      grains.push_back(g);
+  }
+  return {spec.name, grains, [spec, grain_us](double g) {
+            return workloads::scaled_in_time(spec, g / grain_us);
+          }};
 }
 
 }  // namespace execbench::bench

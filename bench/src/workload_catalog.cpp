@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include <benchmark/benchmark.h>
@@ -47,45 +48,75 @@ void check_row_name(const wl::workload_spec& spec) {
   }
 }
 
+// The files a flag names, read and validated, in order; usage_error names the flag and the
+// problem (workloads' one line: file, JSON path, problem).
+std::vector<wl::workload_spec> load_files(const std::vector<std::string>& files,
+                                          const char* flag) {
+  std::vector<wl::workload_spec> specs;
+  for (const auto& file : files) {
+    // A folder opens as a stream that reads nothing: say what it is.
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec)) {
+      throw usage_error(std::string(flag) + ": " + file + ": is a folder, not a workload file");
+    }
+    try {
+      specs.push_back(wl::load_workload(file));
+    } catch (const wl::workload_error& e) {
+      throw usage_error(std::string(flag) + ": " + e.what());
+    }
+  }
+  return specs;
+}
+
+// Each workload's name names rows: usable in a row name, and no other's of this run.
+void check_names(const std::vector<wl::workload_spec>& specs) {
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    check_row_name(specs[i]);
+    for (std::size_t j = 0; j < i; ++j) {
+      if (specs[j].name == specs[i].name) {
+        throw usage_error(specs[i].source + ": /name: \"" + specs[i].name +
+                          "\" is the name of another workload of this run");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<planned_workload> load_workloads(const options& opts) {
   std::vector<wl::workload_spec> specs;
-  try {
-    if (opts.workloads.empty()) {
+  if (!opts.workloads.empty()) {
+    specs = load_files(opts.workloads, "--workload");
+  } else {
+    try {
       for (const auto& name : wl::preset_names()) specs.push_back(wl::load_preset(name));
-    } else {
-      for (const auto& file : opts.workloads) {
-        // A folder opens as a stream that reads nothing: say what it is.
-        if (std::filesystem::is_directory(file)) {
-          throw usage_error("--workload: " + file + ": is a folder, not a workload file");
-        }
-        specs.push_back(wl::load_workload(file));
-      }
+    } catch (const std::exception& e) {  // e.g. the preset directory is missing
+      throw usage_error(std::string("workloads: ") + e.what());
     }
-  } catch (const usage_error&) {
-    throw;
-  } catch (const wl::workload_error& e) {
-    throw usage_error(std::string("--workload: ") + e.what());
-  } catch (const std::exception& e) {  // e.g. the preset directory is missing
-    throw usage_error(std::string("workloads: ") + e.what());
   }
+  check_names(specs);
   std::vector<planned_workload> planned;
-  for (const auto& spec : specs) {
-    check_row_name(spec);
-    for (const auto& other : planned) {
-      if (other.name == spec.name) {
-        throw usage_error(spec.source + ": /name: \"" + spec.name +
-                          "\" is the name of another workload of this run");
-      }
-    }
-    planned.push_back(plan_workload(spec));
-  }
+  for (const auto& spec : specs) planned.push_back(plan_workload(spec));
   for (std::size_t i = 0; i < planned.size(); ++i) {
     planned[i].index = i + 1;
     planned[i].count = planned.size();
   }
   return planned;
+}
+
+std::vector<metg_family> load_metg_families(const options& opts) {
+  if (opts.metg_files.empty()) return builtin_metg_families(machine_threads());
+  const auto specs = load_files(opts.metg_files, "--metg");
+  check_names(specs);
+  std::vector<metg_family> families;
+  for (const auto& spec : specs) {
+    try {
+      families.push_back(file_metg_family(spec, machine_threads()));
+    } catch (const std::invalid_argument& e) {
+      throw usage_error(std::string("--metg: ") + e.what());
+    }
+  }
+  return families;
 }
 
 double estimate_iteration_s(const planned_workload& w, const rt::runtime_traits& runtime,

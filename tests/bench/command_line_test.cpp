@@ -140,6 +140,19 @@ TEST(take_options, refuses_recalibrate_beside_a_given_calibration) {
   EXPECT_THROW(take_options(args.argc, args.pointers.data()), usage_error);
 }
 
+TEST(take_options, takes_metg_and_its_files) {
+  fake_argv plain({"execbench", "--metg", "--metg-threshold=0.25"});
+  const auto builtin = take_options(plain.argc, plain.pointers.data());
+  EXPECT_TRUE(builtin.metg);
+  EXPECT_TRUE(builtin.metg_files.empty());
+  EXPECT_DOUBLE_EQ(builtin.metg_threshold, 0.25);
+  fake_argv files({"execbench", "--metg=a.json", "--metg=b.json", "--runtimes=loop"});
+  const auto opts = take_options(files.argc, files.pointers.data());
+  EXPECT_TRUE(opts.metg);
+  EXPECT_EQ(opts.metg_files, (std::vector<std::string>{"a.json", "b.json"}));
+  EXPECT_EQ(files.remaining(), (std::vector<std::string>{"execbench"}));
+}
+
 TEST(measurement_flags, default_suite_repeats_every_row_in_random_interleaving) {
   options opts;
   EXPECT_EQ(measurement_flags(opts),

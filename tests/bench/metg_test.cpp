@@ -4,7 +4,13 @@
 
 #include <cmath>
 #include <functional>
+#include <iterator>
+#include <stdexcept>
+#include <string>
 #include <vector>
+
+#include "execbench/workloads/ideal.hpp"
+#include "execbench/workloads/plan.hpp"
 
 namespace execbench::bench {
 namespace {
@@ -133,6 +139,55 @@ TEST(Metg, ADipThatRecoversDoesNotStopTheSweep) {
   EXPECT_FALSE(metg_sweep_can_stop(points, 0.5));
   points.push_back({62.5, {0.2}});
   EXPECT_TRUE(metg_sweep_can_stop(points, 0.5));
+}
+
+// A user's file as a family: the grain is its tasks' mean duration, each point is the file scaled
+// to the point's grain, and the sweep starts where a point's ideal fits the bound.
+TEST(Metg, AFilesFamilyScalesTheFileToEachGrain) {
+  // 300 independent tasks of 100 µs spin and 100 µs timer: grain 200 µs; ideal on 2 cores
+  // max(200, 300 x 100 / 2) = 15,000 µs, so a point at grain g takes 75 g: the sweep starts at
+  // 2.5 ms (187.5 ms), not 5 ms (375 ms).
+  const auto spec = workloads::parse_workload_text(
+      R"({"name": "mine", "graph": {"shape": "independent", "tasks": 300},
+          "task": [{"cpu": "spin", "us": 100}, {"io": "timer", "latency_us": 100}]})",
+      "mine.json");
+  const metg_family f = file_metg_family(spec, 2);
+  EXPECT_EQ(f.name, "mine");
+  ASSERT_FALSE(f.grains.empty());
+  EXPECT_DOUBLE_EQ(f.grains.front(), 2500) << "the coarsest grain within the bound";
+  const auto all = metg_grains();
+  EXPECT_EQ(f.grains.back(), all.back());
+  EXPECT_EQ(f.grains, std::vector<double>(all.end() - static_cast<std::ptrdiff_t>(f.grains.size()),
+                                          all.end()));
+  for (const double g : {f.grains.front(), 10.0, 1.0}) {
+    const auto plan = workloads::materialize(f.at(g));
+    EXPECT_NEAR(workloads::mean_work_task_us(plan), g, g * 1e-6) << g;
+    EXPECT_EQ(plan.tasks().size(), 300U);
+  }
+}
+
+TEST(Metg, AFileWithNothingToScaleIsRefusedByName) {
+  const auto spec = workloads::parse_workload_text(
+      R"({"name": "io", "graph": {"shape": "independent", "tasks": 4},
+          "task": [{"io": "disk", "bytes": 4096}]})",
+      "io.json");
+  try {
+    (void)file_metg_family(spec, 2);
+    FAIL() << "a file without durations gave a family";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("io.json: ", 0), 0U) << e.what();
+  }
+}
+
+// The built-in families' points are valid workloads at every grain of the sweep.
+TEST(Metg, TheBuiltInFamiliesPlanEveryGrain) {
+  const auto families = builtin_metg_families(2);
+  ASSERT_EQ(families.size(), std::size(metg_families));
+  for (const auto& f : families) {
+    EXPECT_EQ(f.grains, metg_grains());
+    for (const double g : f.grains)
+      EXPECT_NO_THROW((void)workloads::materialize(f.at(g))) << f.name << " " << g;
+  }
 }
 
 }  // namespace

@@ -46,6 +46,8 @@ write("bad_name.json", '{"name": "a/b", ' + graph + ", " + task + "}")
 write("good.json", '{"name": "good", ' + graph + ", " + task + "}")
 os.makedirs("a_folder", exist_ok=True)
 write("not_json.json", "this is not JSON\n")
+write("tcp_only.json", '{"name": "tcp_only", ' + graph +
+      ', "task": [{"io": "tcp", "request_bytes": 64, "response_bytes": 64}]}')
 
 # (arguments, what stderr must match)
 cases = [
@@ -75,6 +77,18 @@ cases = [
     (["--workload=out_of_range.json"], r"out_of_range.json: /task/0/us"),
     (["--workload=bad_name.json"], r"bad_name.json: /name"),
     (["--workload=good.json", "--workload=good.json"], r"/name: \"good\" is the name of another"),
+    # METG's flags and files
+    (["--metg-threshold=0.4"], r"--metg-threshold goes with --metg"),
+    (["--metg", "--metg-threshold=1.5"], r"--metg-threshold=1.5: not an efficiency"),
+    (["--metg", "--workload=good.json"], r"--metg runs the METG sweep alone.*--workload"),
+    (["--metg", "--tune"], r"--metg runs the METG sweep alone.*--tune"),
+    (["--metg="], r"--metg= is empty"),
+    (["--metg=/nonexistent/w.json"], r"^execbench: --metg: /nonexistent/w.json: cannot open"),
+    (["--metg=a_folder"], r"--metg: a_folder: is a folder"),
+    (["--metg=syntax.json"], r"--metg: syntax.json:1:\d+: invalid JSON"),
+    (["--metg=bad_name.json"], r"bad_name.json: /name"),
+    (["--metg=good.json", "--metg=good.json"], r"/name: \"good\" is the name of another"),
+    (["--metg=tcp_only.json"], r"--metg: tcp_only.json: its tasks have no duration to scale"),
     # Google Benchmark's flags whose wrong values it would take or die on
     (["--benchmark_filter=nomatch"],
      r"^execbench: no benchmark matches 'nomatch'; execbench --benchmark_list_tests lists them$"),

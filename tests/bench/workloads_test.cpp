@@ -1,9 +1,11 @@
 #include "execbench/bench/register_workloads.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -58,7 +60,8 @@ class workload_rows : public ::testing::Test {
       // A high threshold is crossed at a coarse grain, so the sweep stops before its finest
       // (and dearest) points: a short test under the sanitizers.
       metg.metg_threshold = 0.9;
-      register_metg<rt::all_runtimes>(metg);
+      register_metg<rt::all_runtimes>(
+          builtin_metg_families(std::max(1U, std::thread::hardware_concurrency())), metg);
       return true;
     }();
     (void)registered;

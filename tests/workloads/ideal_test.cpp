@@ -297,3 +297,23 @@ TEST(WaitComputeRatio, WaitsWithoutCpuAreInfinite) {
   ASSERT_TRUE(wl::verify_run(state).ok) << wl::verify_run(state).problem;
   EXPECT_TRUE(std::isinf(state.wait_compute_ratio()));
 }
+
+// METG's grain of a user's workload: the mean of its work tasks' CPU and planned waits, without
+// the floors (a tree's gathering nodes are not work tasks).
+TEST(IdealMakespan, MeanWorkTaskIsTheMeanOfTheWorkTasksDurations) {
+  const auto plan_of = [](const std::string& graph, const std::string& steps) {
+    return wl::materialize(wl::parse_workload_text(
+        R"({"name": "t", "graph": )" + graph + R"(, "task": )" + steps + "}", "t.json"));
+  };
+  EXPECT_DOUBLE_EQ(
+      wl::mean_work_task_us(plan_of(R"({"shape": "independent", "tasks": 4})",
+                                    R"([{"cpu": "spin", "us": 100}, {"io": "timer", "latency_us": 300},
+                                        {"io": "tcp", "request_bytes": 64, "response_bytes": 64}])")),
+      400);
+  EXPECT_DOUBLE_EQ(wl::mean_work_task_us(plan_of(R"({"shape": "tree", "depth": 2, "fanout": 3})",
+                                                 R"([{"cpu": "spin", "us": 50}])")),
+                   50);
+  EXPECT_DOUBLE_EQ(wl::mean_work_task_us(plan_of(R"({"shape": "independent", "tasks": 2})",
+                                                 R"([{"io": "tcp", "request_bytes": 64, "response_bytes": 64}])")),
+                   0);
+}

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 
 #include "execbench/workloads/presets.hpp"
@@ -302,4 +303,37 @@ TEST(Spec, MissingFileIsNamed) {
   } catch (const wl::workload_error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/w.json"), std::string::npos);
   }
+}
+
+// scaled_in_time stretches every duration (and an open loop's arrivals) and nothing else.
+TEST(Spec, ScaledInTimeScalesDurationsAndTheOpenLoopsRateOnly) {
+  const auto spec = wl::parse_workload_text(
+      R"({"name": "t", "groups": [
+        {"name": "a", "graph": {"shape": "independent", "tasks": 4},
+         "release": {"rate_per_s": 1000},
+         "task": [{"cpu": "spin", "us": 10}, {"io": "timer", "latency_us": 20},
+                  {"io": "tcp", "request_bytes": 100, "response_bytes": 200,
+                   "server_delay_us": 30}]},
+        {"name": "b", "graph": {"shape": "chain", "tasks": 3}, "release": {"concurrency": 2},
+         "task": [{"io": "timer", "latency": {"dist": "uniform", "min_us": 5, "max_us": 15}},
+                  {"io": "timer", "latency": {"dist": "lognormal", "mean_us": 8,
+                   "sigma": 0.5}}]}]})",
+      "t.json");
+  const auto s = wl::scaled_in_time(spec, 2.5);
+  const auto& a = s.groups[0];
+  EXPECT_DOUBLE_EQ(a.release.rate_per_s, 400);
+  EXPECT_DOUBLE_EQ(a.program[0].us, 25);
+  EXPECT_DOUBLE_EQ(a.program[1].latency.us, 50);
+  EXPECT_DOUBLE_EQ(a.program[2].server_delay_us, 75);
+  EXPECT_EQ(a.program[2].request_bytes, 100U);
+  EXPECT_EQ(a.program[2].response_bytes, 200U);
+  EXPECT_EQ(a.graph.tasks, 4U);
+  const auto& b = s.groups[1];
+  EXPECT_EQ(b.release.concurrency, 2U);
+  EXPECT_DOUBLE_EQ(b.program[0].latency.min_us, 12.5);
+  EXPECT_DOUBLE_EQ(b.program[0].latency.max_us, 37.5);
+  EXPECT_DOUBLE_EQ(b.program[1].latency.mean_us, 20);
+  EXPECT_DOUBLE_EQ(b.program[1].latency.sigma, 0.5);
+  EXPECT_THROW(wl::scaled_in_time(spec, 0), std::invalid_argument);
+  EXPECT_THROW(wl::scaled_in_time(spec, -1), std::invalid_argument);
 }

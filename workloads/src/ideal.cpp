@@ -1,6 +1,7 @@
 #include "execbench/workloads/ideal.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <stdexcept>
 #include <vector>
 
@@ -40,6 +41,17 @@ std::uint64_t task_duration_ns(const plan& p, const planned_task& t, double cpu_
       ns += s.ns;
   }
   return ns + static_cast<std::uint64_t>(cpu * cpu_scale);
+}
+
+double mean_work_task_us(const plan& p) {
+  double sum_ns = 0;
+  std::size_t n = 0;
+  for (const auto& t : p.tasks()) {
+    if (!t.work) continue;
+    sum_ns += static_cast<double>(task_duration_ns(p, t, 1.0, host_floors{}));
+    ++n;
+  }
+  return n == 0 ? 0 : sum_ns / static_cast<double>(n) / 1e3;
 }
 
 ideal_makespan compute_ideal_makespan(const plan& p, unsigned cores, double cpu_scale,

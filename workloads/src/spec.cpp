@@ -566,4 +566,23 @@ workload_spec load_workload(const std::filesystem::path& file) {
   return parse_workload_text(text.str(), file.string());
 }
 
+workload_spec scaled_in_time(const workload_spec& spec, double factor) {
+  if (!(factor > 0) || !std::isfinite(factor))
+    throw std::invalid_argument("scaled_in_time: the factor must be a finite number > 0");
+  workload_spec scaled = spec;
+  for (auto& g : scaled.groups) {
+    if (g.release.mode == release_mode::open) g.release.rate_per_s /= factor;
+    for (auto& s : g.program) {
+      s.us *= factor;
+      s.server_delay_us *= factor;
+      latency_dist& l = s.latency;  // sigma is a shape, not a duration
+      l.us *= factor;
+      l.min_us *= factor;
+      l.max_us *= factor;
+      l.mean_us *= factor;
+    }
+  }
+  return scaled;
+}
+
 }  // namespace execbench::workloads

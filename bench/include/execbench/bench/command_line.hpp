@@ -26,6 +26,7 @@ struct options {
   std::vector<std::string> workloads;  // --workload=FILE, repeatable; empty: the presets
   bool tune = false;                   // --tune: a worker-count sweep of the workload rows
   bool metg = false;                   // --metg: the METG sweep instead of the suite
+  std::vector<std::string> metg_files;  // --metg=FILE (repeatable): sweep these instead
   double metg_threshold = 0.5;         // --metg-threshold=E
   bool gives_metg_threshold = false;
   bool quick = false;                  // --quick: a smoke run, one sample per row

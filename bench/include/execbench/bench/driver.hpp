@@ -22,7 +22,7 @@ struct runtime_set {
   std::string (*over_budget_help)(const std::vector<planned_workload>&);
   std::size_t (*register_primitives)(const options&);
   std::size_t (*register_workloads)(const std::vector<planned_workload>&, const options&);
-  std::size_t (*register_metg)(const options&);
+  std::size_t (*register_metg)(const std::vector<metg_family>&, const options&);
 };
 
 // The runtime set of a type list of runtimes (a std::tuple of rt::runtime types).

@@ -18,10 +18,13 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "execbench/workloads/spec.hpp"
 
 namespace execbench::bench {
 
@@ -83,5 +86,25 @@ inline constexpr int metg_repetitions = 3;  // per point, after one untimed run
 // The workload (JSON, workloads/README.md) of one point of a family's sweep, on `cores` cores.
 // Throws std::invalid_argument for an unknown family.
 std::string metg_point_spec(std::string_view family, double grain_us, unsigned cores);
+
+// What a METG row sweeps: its name (the row name's second part), its grains from coarse to fine,
+// and the workload at each of them.
+struct metg_family {
+  std::string name;
+  std::vector<double> grains;
+  std::function<workloads::workload_spec(double grain_us)> at;
+};
+
+// The built-in families (metg_families) on `cores` cores, over metg_grains().
+std::vector<metg_family> builtin_metg_families(unsigned cores);
+
+// A user's workload as a family (execbench --metg=FILE), named by it: its grain is the mean
+// planned duration of its work tasks (workloads::mean_work_task_us), and the workload at a grain
+// is the file's scaled in time to it (workloads::scaled_in_time), its graph and sizes unchanged.
+// The sweep is metg_grains() from the coarsest grain whose ideal makespan on `cores` cores is at
+// most metg_file_point_ideal_max_us (a point runs 1 + metg_repetitions times), down to 1 µs.
+// Throws std::invalid_argument when the file has no duration to scale, naming its source.
+metg_family file_metg_family(const workloads::workload_spec& spec, unsigned cores);
+inline constexpr double metg_file_point_ideal_max_us = 250000;
 
 }  // namespace execbench::bench

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,22 +23,18 @@
 #include "execbench/bench/command_line.hpp"
 #include "execbench/bench/measurement.hpp"
 #include "execbench/bench/metg.hpp"
+#include "execbench/bench/plan_runs.hpp"
 #include "execbench/bench/primitives.hpp"
 #include "execbench/bench/register_primitives.hpp"
 #include "execbench/runtime/runtime.hpp"
-#include "execbench/workloads/dispatch.hpp"
-#include "execbench/workloads/ideal.hpp"
 #include "execbench/workloads/plan.hpp"
-#include "execbench/workloads/program.hpp"
-#include "execbench/workloads/run_state.hpp"
-#include "execbench/workloads/runner.hpp"
 #include "execbench/workloads/spec.hpp"
 
 namespace execbench::bench {
 
 struct metg_row {
-  std::string name;    // metg/<family>/<runtime>/workers:<N>
-  std::string family;  // metg_families
+  std::string name;  // metg/<family>/<runtime>/workers:<N>
+  std::shared_ptr<const metg_family> family;
   std::size_t workers = 1;
   double threshold = 0.5;
 };
@@ -64,52 +61,38 @@ template <rt::runtime R>
 void run_metg(benchmark::State& state, const metg_row& row) {
   namespace wl = execbench::workloads;
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  const row_info info{row.name, row.workers};
+  // The current point's plan and its runs, declared before the runtime (plan_runs.hpp).
+  std::optional<wl::plan> plan;
+  std::optional<detail::plan_runs> runs;
   std::unique_ptr<detail::watched_runtime<R>> watched;
   try {
-    watched = std::make_unique<detail::watched_runtime<R>>(row_info{row.name, row.workers});
+    watched = std::make_unique<detail::watched_runtime<R>>(info);
   } catch (const std::exception& e) {
     skip_unstarted(state, (row.name + ": starting the runtime: " + e.what()).c_str());
     return;
   }
-  R& r = watched->get();
   std::vector<metg_point> points;
 
   // One point: its workload run once untimed, then metg_repetitions times measured. False, with
   // the row's error reported, on a failed run or check.
   auto measure_point = [&](double grain_us) -> bool {
-    std::string at = row.name + " at " + std::to_string(grain_us) + " us";
+    const std::string at = row.name + " at " + std::to_string(grain_us) + " us";
     try {
-      const wl::plan plan =
-          wl::materialize(wl::parse_workload_text(metg_point_spec(row.family, grain_us, cores),
-                                                  row.name));
-      wl::workload_fixtures fixtures(plan);
-      wl::run_state run(plan, fixtures);
-      wl::plan_dispatch dispatch(plan);
-      metg_point point{grain_us, {}};
-      for (int i = 0; i <= metg_repetitions; ++i) {
-        watched->watchdog().progress();
-        r.run(wl::run_plan(r, run, dispatch));
-        if (const auto check = wl::verify_run(run); !check.ok) {
-          state.SkipWithError((at + ": " + check.problem).c_str());
-          return false;
-        }
-        if (i > 0) {
-          const double ideal_us =
-              wl::compute_ideal_makespan(plan, cores, run.kernel_time_ratio()).value_us();
-          const auto makespan_ns = static_cast<double>(run.makespan_ns());
-          point.efficiencies.push_back(makespan_ns > 0 ? ideal_us * 1e3 / makespan_ns : 0);
-        }
-        run.reset();
-        dispatch.reset();
-      }
-      points.push_back(std::move(point));
+      runs.reset();
+      plan.emplace(wl::materialize(row.family->at(grain_us)));
+      runs.emplace(*plan);
     } catch (const std::exception& e) {
-      state.SkipWithError((watched->watchdog().stalled()
-                               ? detail::stall_message(row_info{row.name, row.workers})
-                               : at + ": " + e.what())
-                              .c_str());
+      state.SkipWithError((at + ": " + e.what()).c_str());
       return false;
     }
+    metg_point point{grain_us, {}};
+    for (int i = 0; i <= metg_repetitions; ++i) {
+      if (!runs->run_once(state, *watched, info, at) || !runs->verify(state, at)) return false;
+      if (i > 0) point.efficiencies.push_back(runs->efficiency(cores));
+      runs->reset();
+    }
+    points.push_back(std::move(point));
     return true;
   };
 
@@ -117,7 +100,7 @@ void run_metg(benchmark::State& state, const metg_row& row) {
   bool failed = false;
   for (auto _ : state) {
     points.clear();
-    for (const double grain : metg_grains()) {
+    for (const double grain : row.family->grains) {
       failed = !measure_point(grain);
       if (failed || metg_sweep_can_stop(points, row.threshold)) break;
     }
@@ -142,7 +125,7 @@ void run_metg(benchmark::State& state, const metg_row& row) {
     c["metg_below_us"] = machine.metg.grain_us;
   if (own.metg.where == metg_crossing::kind::below_sweep)
     c["metg_own_below_us"] = own.metg.grain_us;
-  c["workers"] = static_cast<double>(r.workers());
+  c["workers"] = static_cast<double>(watched->get().workers());
   state.SetLabel(metg_points_label(points));
 }
 
@@ -162,13 +145,14 @@ std::vector<std::size_t> metg_worker_counts(const options& opts) {
 
 // Registers a row per family x runtime of List that `opts` selects x worker count; returns them.
 template <class List>
-std::size_t register_metg(const options& opts) {
+std::size_t register_metg(const std::vector<metg_family>& families, const options& opts) {
   std::size_t rows = 0;
-  for (const char* family : metg_families) {
+  for (const auto& f : families) {
+    auto family = std::make_shared<const metg_family>(f);
     for_each_type<List>::apply([&]<class R>() {
       if (!registers_rows<R>(opts)) return;
       for (const auto n : metg_worker_counts<R>(opts)) {
-        metg_row row{"metg/" + std::string(family) + "/" + std::string(R::name) + "/workers:" +
+        metg_row row{"metg/" + family->name + "/" + std::string(R::name) + "/workers:" +
                          std::to_string(n),
                      family, n, opts.metg_threshold};
         auto* b = benchmark::RegisterBenchmark(row.name.c_str(), [row](benchmark::State& state) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "execbench/bench/command_line.hpp"
+#include "execbench/bench/metg.hpp"
 #include "execbench/runtime/runtime_traits.hpp"
 #include "execbench/workloads/ideal.hpp"
 #include "execbench/workloads/plan.hpp"
@@ -34,6 +35,11 @@ planned_workload plan_workload(const workloads::workload_spec& spec);
 // The presets, or, when --workload was given, the user's files instead (in the order given).
 // Throws usage_error with the workloads library's one-line message (file, JSON path, problem).
 std::vector<planned_workload> load_workloads(const options& opts);
+
+// What --metg sweeps: the built-in families (builtin_metg_families), or instead the files of
+// --metg=FILE, each a family by its workload's name (file_metg_family). Throws usage_error as
+// load_workloads does, and for a file with nothing to scale.
+std::vector<metg_family> load_metg_families(const options& opts);
 
 // A rough duration of one iteration (one whole workload run), in seconds, from the plan alone:
 // the largest of the ideal makespan, the CPU work over the cores the runtime can use, and the

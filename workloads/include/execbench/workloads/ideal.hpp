@@ -61,6 +61,11 @@ std::uint64_t task_cpu_ns(const plan& p, const planned_task& t,
 std::uint64_t task_duration_ns(const plan& p, const planned_task& t, double cpu_scale = 1.0,
                                const host_floors& floors = current_floors()) noexcept;
 
+// The mean planned duration of a plan's work tasks in µs: their CPU work and planned waits at the
+// calibrated speed, without the host floors (the part of a task that scaled_in_time scales; 0 for
+// a plan with no work task). METG's grain of a user's workload (execbench --metg=FILE).
+double mean_work_task_us(const plan& p);
+
 // The ideal makespan of a plan on `cores` cores (cores >= 1), its CPU work scaled by cpu_scale
 // (> 0), its I/O steps priced by `floors`.
 ideal_makespan compute_ideal_makespan(const plan& p, unsigned cores, double cpu_scale = 1.0,

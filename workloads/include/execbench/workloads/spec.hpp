@@ -83,4 +83,10 @@ workload_spec parse_workload_text(std::string_view text, std::string_view source
 // Read, parse and validate a file.
 workload_spec load_workload(const std::filesystem::path& file);
 
+// The same workload on a timeline `factor` (> 0) times as long: every step's durations (CPU
+// work, a lock's hold, a timer's or a blocking call's latency, a server's delay) times factor,
+// an open loop's rate divided by it. Sizes in bytes, counts and the graph stay as they are (the
+// host floors price the bytes). METG sweeps a user's file by it (execbench --metg=FILE).
+workload_spec scaled_in_time(const workload_spec& spec, double factor);
+
 }  // namespace execbench::workloads

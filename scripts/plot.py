@@ -5,6 +5,8 @@ Commands (the charts write PNG and SVG into -o DIR; every command prints every p
   runtimes REPORT      per workload, throughput and p99 latency (log axis) per runtime and workers
   scaling REPORT       throughput against workers, one line per runtime (log2 x axis)
   latency REPORT       p50, p99 and p99.9 per runtime, at each runtime's best worker count
+  metg REPORT          of an execbench --metg report: efficiency against task grain (log axis),
+                       a line per runtime, the threshold, each METG marked with its range
   compare BASE NEW     change per benchmark with its confidence interval, coloured by verdict
   tune SWEEP           per workload x runtime of a worker-count sweep: measured throughput, the
                        fitted USL curve, N*, the Goetz estimate and the recommended worker count
@@ -1166,6 +1168,135 @@ def chart_primitives(groups, prefix):
     return fig, titles
 
 
+# What each built-in METG family sweeps (execbench --metg; a user's file is its own family).
+METG_FAMILIES = {"cpu": "independent CPU (spin) tasks of the grain",
+                 "wait": "100 tasks, each waiting the grain on a timer again and again"}
+
+
+def metg_sweeps(document, path):
+    """{family: [sweep]} of the report's METG rows (metg/<family>/<runtime>/workers:<N>), each
+    family's sweeps in runtime order. A sweep: its runtime and workers; its points from the
+    rows' labels ([[grain_us, median, min, max], ...], execbench's register_metg.hpp) pooled
+    over repetitions by grain (median of the medians, least min, greatest max), coarse to fine;
+    its METG (median over repetitions; None when it never reached the threshold) with its range;
+    its best efficiency and threshold. InputError for a label that is not such points."""
+    by_name = {}
+    for index, row in enumerate(document["benchmarks"]):
+        name = row.get("run_name", row["name"])
+        if not name.startswith("metg/") or row.get("run_type") == "aggregate" \
+                or row.get("error_occurred"):
+            continue
+        try:
+            points = json.loads(row.get("label") or "[]")
+            points = [tuple(float(v) for v in p) for p in points]
+            if any(len(p) != 4 for p in points):
+                raise ValueError
+        except (ValueError, TypeError):
+            raise InputError(f"{path}: benchmarks[{index}] ({_one_line(name)}): its label is not "
+                             "METG points ([[grain_us, median, min, max], ...])") from None
+        by_name.setdefault(name, []).append((row, points))
+    families = {}
+    for name, repetitions in by_name.items():
+        workload, runtime, workers = parse_name(name)
+        pooled = {}
+        for _, points in repetitions:
+            for grain, median, low, high in points:
+                pooled.setdefault(grain, []).append((median, low, high))
+
+        def counter(key):
+            values = [_number(row.get(key)) for row, _ in repetitions]
+            values = [v for v in values if v is not None and math.isfinite(v)]
+            return statistics.median(values) if values else None
+        families.setdefault(workload.removeprefix("metg/"), []).append({
+            "runtime": runtime, "workers": workers,
+            "points": [(g, statistics.median(m for m, _, _ in v), min(lo for _, lo, _ in v),
+                        max(hi for _, _, hi in v)) for g, v in sorted(pooled.items(), reverse=True)],
+            "metg": counter("metg_us"), "low": counter("metg_low_us"),
+            "high": counter("metg_high_us"), "below": counter("metg_below_us"),
+            "best": counter("best_efficiency"), "threshold": counter("metg_threshold") or 0.5,
+            "n": len(repetitions)})
+    for sweeps in families.values():
+        sweeps.sort(key=lambda s: (runtime_key(s["runtime"]), s["workers"]))
+    return families
+
+
+def metg_words(sweep):
+    """'1.35 µs [1.32–1.45]', '2 µs [980 ns–3 µs]', 'below 1 µs', 'never (best 0.4998)'."""
+    if sweep["metg"] is not None:
+        text = format_duration(sweep["metg"], "us")
+        low = format_duration(sweep["low"], "us") if sweep["low"] is not None else "below sweep"
+        high = format_duration(sweep["high"], "us") if sweep["high"] is not None else "never"
+        unit = text.partition(" ")[2]
+        if low.endswith(" " + unit) and high.endswith(" " + unit):
+            low, high = low[: -len(unit) - 1], high[: -len(unit) - 1]
+        return f"{text} [{low}–{high}]"
+    if sweep["below"] is not None:
+        return f"below {format_duration(sweep['below'], 'us')}"
+    best = f" (best {sweep['best']:.4g})" if sweep["best"] is not None else ""
+    return "never" + best
+
+
+def chart_metg(families, prefix="metg"):
+    """A panel per METG family: efficiency against task grain (log axis), a line per runtime and
+    worker count with each point's range over its repetitions, the threshold as a dashed line,
+    and each METG as a diamond on it; the legend under each panel gives the METGs. Returns
+    (figure, {gid: hover text})."""
+    load_pyplot()
+    count = len(families)
+    fig, axes = plt.subplots(1, count, figsize=(max(9.0, 6.4 * count), 5.6), squeeze=False)
+    titles = {}
+    for ax, (family, sweeps) in zip(axes[0], families.items()):
+        threshold = sweeps[0]["threshold"]
+        handles, grains = {}, []
+        for index, sweep in enumerate(sweeps):
+            colour = runtime_colour(sweep["runtime"], index)
+            points = sweep["points"]
+            if not points:
+                continue
+            xs = [p[0] for p in points]
+            grains += xs
+            style = "-" if index == 0 or sweeps[index - 1]["runtime"] != sweep["runtime"] else "--"
+            line, = ax.plot(xs, [p[1] for p in points], color=colour, linewidth=1.3,
+                            linestyle=style)
+            ax.vlines(xs, [p[2] for p in points], [p[3] for p in points], color=colour,
+                      linewidth=1.6, alpha=0.5)
+            who = f"{sweep['runtime']} ×{sweep['workers']}"
+            for grain, median, low, high in points:
+                gid = f"{prefix}{len(titles)}"
+                ax.plot([grain], [median], marker="o", markersize=3.5, color=colour,
+                        linestyle="none", gid=gid, clip_on=False)
+                titles[gid] = (f"metg/{family} / {who} at {format_duration(grain, 'us')}: "
+                               f"efficiency {median:.3g} [{low:.3g}–{high:.3g}]")
+            if sweep["metg"] is not None:
+                gid = f"{prefix}{len(titles)}"
+                ax.plot([sweep["metg"]], [threshold], marker="D", markersize=7, color=colour,
+                        markeredgecolor="black", linestyle="none", zorder=5, gid=gid)
+                titles[gid] = f"metg/{family} / {who}: METG {metg_words(sweep)}, n={sweep['n']}"
+            handles[f"{who}: {metg_words(sweep)}"] = line
+        ax.axhline(threshold, color="#444444", linestyle=":", linewidth=1.2)
+        ax.set_xscale("log")
+        if grains:
+            ax.set_xticks(_log_ticks(min(grains), max(grains)))
+            ax.set_xlim(min(grains) / 1.3, max(grains) * 1.3)
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(
+            lambda v, _: format_duration(v, "us")))
+        ax.xaxis.set_minor_locator(ticker.NullLocator())
+        ax.set_ylim(0, 1.05)
+        ax.set_xlabel("task grain (per task, log axis)")
+        ax.set_ylabel("efficiency (ideal ÷ makespan, on every core)")
+        description = METG_FAMILIES.get(family, "the workload file's tasks scaled to the grain")
+        ax.set_title(f"metg/{family}: {description}", fontsize="medium", wrap=True)
+        ax.grid(alpha=0.3)
+        ax.legend(handles.values(), handles.keys(), title=f"METG at {threshold:.0%} [range]",
+                  loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small",
+                  frameon=False)
+    title = ("METG: the smallest task grain at which each runtime keeps its efficiency at the "
+             "threshold (dotted line; diamonds). Lower is better.")
+    fig.suptitle("\n".join(textwrap.wrap(title, int(fig.get_size_inches()[0] * 11))))
+    fig.tight_layout()
+    return fig, titles
+
+
 def sample_values(documents, name, metric):
     """Every repetition's value of `metric` for run name `name` over the documents (aggregate
     rows are not samples); overhead_ms is derived per run as execbench-report derives it."""
@@ -1688,14 +1819,21 @@ def comparison_section(comparison, base_label):
     return "\n".join(parts)
 
 
-def metg_and_floors(groups, context):
-    """Tables of the METG rows (metg/<kind>/<runtime>/workers:<N>, metg_us) and of the context's
-    host floors; empty when the report has neither."""
+def metg_and_floors(groups, context, sweeps):
+    """The METG chart (chart_metg of `sweeps`, metg_sweeps' families) and a table per family
+    (metg/<family>/<runtime>/workers:<N>: METG with its range, or never with the best
+    efficiency), then the context's host floors; empty when the report has neither."""
     parts = []
-    for kind, rows in groups.items():
-        if not kind.startswith("metg/"):
-            continue
-        parts.append(f"<h3>{_e(kind)}</h3>" + rows_table_metric(rows, "metg_us", "METG"))
+    drawn = {f: sweeps_ for f, sweeps_ in sweeps.items() if any(s["points"] for s in sweeps_)}
+    if drawn:
+        fig, titles = chart_metg(drawn, "metg")
+        parts.append(inline_svg(fig, titles, "METG: efficiency against task grain per runtime"))
+    for family, family_sweeps in sweeps.items():
+        body = "".join(f"<tr><td class='l'>{_e(s['runtime'])}</td><td>{s['workers']}</td>"
+                       f"<td>{_e(metg_words(s))}</td><td>{s['n']}</td></tr>"
+                       for s in family_sweeps)
+        parts.append(f"<h3>metg/{_e(family)}</h3><table><tr><th class='l'>runtime</th>"
+                     "<th>workers</th><th>METG [range]</th><th>n</th></tr>" + body + "</table>")
     floors = context.get("floors")
     if isinstance(floors, str):
         try:
@@ -1724,15 +1862,6 @@ def metg_and_floors(groups, context):
         parts.append("<h3>Host floors</h3><table><tr><th class='l'>floor</th><th>value</th>"
                      "<th class='l'>spread</th></tr>" + "".join(lines) + "</table>")
     return "\n".join(parts)
-
-
-def rows_table_metric(rows, metric, label):
-    body = []
-    for row in sorted(rows, key=lambda r: (runtime_key(r["runtime"]), r["workers"])):
-        body.append(f"<tr><td class='l'>{_e(row['runtime'])}</td><td>{row['workers']}</td>"
-                    f"<td>{_e(range_text(row_range(row, metric), metric))}</td></tr>")
-    return ("<table><tr><th class='l'>runtime</th><th>workers</th>"
-            f"<th>{_e(label)}</th></tr>" + "".join(body) + "</table>")
 
 
 def history_section(history, prefix):
@@ -1857,7 +1986,7 @@ def build_page(report_path, document, summary, comparison=None, base_path=None,
                               for w, r in primitives.items()) + "</details></section>")
         sections.append("\n".join(part))
 
-    floors = metg_and_floors(groups, context)
+    floors = metg_and_floors(groups, context, metg_sweeps(document, report_path))
     if floors:
         toc.append(("metg-floors", "METG and floors"))
         sections.append(f"<section id='metg-floors'><h2>METG and host floors</h2>{floors}</section>")
@@ -1926,6 +2055,17 @@ def cmd_tune(args):
     binary = find_report_binary(args.report_bin)
     result = run_tune(binary, args.sweep, args.within)
     save(chart_tune(result), args.output_dir, "tune", args.formats)
+
+
+def cmd_metg(args):
+    families = {f: sweeps for f, sweeps in metg_sweeps(read_report(args.report),
+                                                       args.report).items()
+                if any(s["points"] for s in sweeps)}
+    if not families:
+        raise InputError(f"{args.report}: no METG rows with points (metg/...; execbench --metg "
+                         "writes them)")
+    fig, _ = chart_metg(families)
+    save(fig, args.output_dir, "metg", args.formats)
 
 
 def _read_documents(paths):
@@ -2014,7 +2154,9 @@ def parser():
     for name, function, text in (
             ("runtimes", cmd_runtimes, "per workload, throughput and p99 per runtime (grouped bars)"),
             ("scaling", cmd_scaling, "throughput against workers, a line per runtime (log x)"),
-            ("latency", cmd_latency, "p50, p99 and p99.9 per runtime at its best worker count")):
+            ("latency", cmd_latency, "p50, p99 and p99.9 per runtime at its best worker count"),
+            ("metg", cmd_metg, "METG: efficiency against task grain, a line per runtime, the "
+                               "threshold and each METG marked (execbench --metg)")):
         sub = commands.add_parser(name, parents=[common], help=text, description=text)
         sub.add_argument("report", metavar="REPORT", help="execbench JSON report")
         sub.set_defaults(run=function)

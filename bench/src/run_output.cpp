@@ -22,7 +22,8 @@
 namespace execbench::bench {
 namespace {
 
-using json = nlohmann::json;
+// Ordered: a rewritten report keeps Google Benchmark's order of keys.
+using json = nlohmann::ordered_json;
 
 std::atomic<bool> stopping{false};
 std::atomic<int> stopping_signal{0};
@@ -49,6 +50,21 @@ std::string unquote_non_finite(std::string text) {
     }
   }
   return text;
+}
+
+// A METG row's counter without a value (metg_us where the runtime never reached the threshold;
+// a range's end beyond the sweep) is JSON null in the report: "never" is an answer, and null
+// says so to any JSON reader, where Google Benchmark's bare NaN is not JSON. Other rows keep
+// Google Benchmark's tokens.
+void metg_non_finite_to_null(json& doc) {
+  for (auto& row : doc["benchmarks"]) {
+    if (!row.is_object() || !row.value("name", std::string()).starts_with("metg/")) continue;
+    for (auto& item : row.items()) {
+      json& value = item.value();
+      if (value.is_string() && (value == "NaN" || value == "Infinity" || value == "-Infinity"))
+        value = nullptr;
+    }
+  }
 }
 
 json parse_report_text(const std::string& text, const std::string& path) {
@@ -283,7 +299,9 @@ std::string report_keeper::text_locked(const std::string& stopped_by) const {
   if (format_ != "json") return text;
   const bool started = !text.empty();  // the context is written when the first row starts
   if (started && !finalized_) text += "\n  ]\n}\n";  // what JSONReporter::Finalize writes
-  if (started && stopped_by.empty() && resume_ == nullptr) return text;
+  // A METG row may carry NaN counters, which become null: only then is the text rewritten.
+  const bool metg_rows = text.find("\"name\": \"metg/") != std::string::npos;
+  if (started && stopped_by.empty() && resume_ == nullptr && !metg_rows) return text;
 
   json doc = started ? parse_report_text(text, out_)
                      : json{{"context", json::object()}, {"benchmarks", json::array()}};
@@ -306,6 +324,7 @@ std::string report_keeper::text_locked(const std::string& stopped_by) const {
                                    " entries added by --resume at " + now_utc();
     doc = std::move(merged);
   }
+  metg_non_finite_to_null(doc);
   if (!stopped_by.empty()) {
     doc["context"]["interrupted"] = true;
     doc["context"]["interrupted_by"] = stopped_by;

@@ -150,7 +150,17 @@ with open(os.path.join(data, "base.json")) as f:
 samples = [r for r in document["benchmarks"] if r.get("run_type") != "aggregate"][:4]
 for index, row in enumerate(samples):
     name = f"metg/cpu/{('loop', 'asio')[index % 2]}/workers:{1 + index // 2}"
-    document["benchmarks"].append(dict(row, name=name, run_name=name, metg_us=10.0 + index))
+    # Efficiency g / (g + overhead) at halving grains, as register_metg.hpp labels a row; loop at
+    # half of it (one core of two), so that it never reaches the threshold: metg_us null.
+    overhead, plateau = 2.0 + index, (0.5 if index % 2 == 0 else 1.0)
+    points = [[g, plateau * g / (g + overhead), plateau * g / (g + overhead) * 0.95,
+               plateau * g / (g + overhead) * 1.02] for g in (1000, 500, 250, 125, 62.5, 31.25,
+                                                              15.6, 7.8, 3.9, 1.95, 0.98)]
+    document["benchmarks"].append(dict(
+        row, name=name, run_name=name, label=json.dumps(points),
+        metg_us=None if plateau < 1 else overhead, metg_low_us=None if plateau < 1 else overhead * 0.9,
+        metg_high_us=None if plateau < 1 else overhead * 1.1, best_efficiency=plateau * 0.998,
+        metg_threshold=0.5, metg_n=3))
 document["context"]["floors"] = json.dumps({
     "tcp_round_trip_us": {"median": 23.4, "low": 20.1, "high": 30.2, "n": 5},
     "missing": {"disk_read_us_per_kib": "no temporary directory"}})
@@ -165,6 +175,30 @@ check("id='metg-floors'" in page("metg") and "metg/cpu" in page("metg")
 check("not measured: no temporary directory" in page("metg"),
       "html with floors: a floor not measured says why")
 check("metg-floors" not in page("html"), "html without them: no such section")
+check('aria-label="METG: efficiency against task grain' in page("metg")
+      and "never (best 0.499)" in page("metg") and "3 µs [2.7–3.3]" in page("metg"),
+      "html with METG rows: the chart, a METG with its range, never with the best efficiency")
+out = os.path.join(work, "metg_chart")
+expect_files(run("metg", metg_report, "-o", out), "metg", ["metg.png", "metg.svg"], out)
+with open(os.path.join(out, "metg.svg")) as f:
+    svg = f.read()
+check("task grain" in svg and "efficiency" in svg and "never (best 0.499)" in svg
+      and "asio ×1" in svg, "metg: axes labelled, the legend gives each METG or never")
+for what, path, problem in (
+        ("a report without METG rows", report, "no METG rows"),
+        ("a METG row whose label is not points", None, "its label is not METG points")):
+    if path is None:
+        broken = json.loads(json.dumps(document))
+        next(r for r in broken["benchmarks"] if r["name"].startswith("metg/"))["label"] = "[[1, 2]]"
+        path = os.path.join(inputs, "metg_bad_label.json")
+        with open(path, "w") as f:
+            json.dump(broken, f)
+    out = os.path.join(work, "metg_bad")
+    result = run("metg", path, "-o", out)
+    lines = result.stderr.strip().splitlines()
+    check(result.returncode == 2 and len(lines) == 1 and path in lines[0] and problem in lines[0],
+          f"metg of {what}: exit 2, one line naming the file and {problem!r} ({lines!r})")
+    check(not os.path.exists(out), f"metg of {what}: nothing written")
 
 # Whole or nothing: when one of a command's files cannot be written, none is.
 out = os.path.join(work, "half")

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
+#include <stdexcept>
 #include <vector>
 
 namespace wl = execbench::workloads;
@@ -16,9 +18,19 @@ TEST(Kernels, CalibrationIsPlausible) {
     EXPECT_GT(ns, 0.01);
     EXPECT_LT(ns, 10000);
   }
-  EXPECT_GE(c.memory_buffer_bytes, std::size_t{64} << 20);
-  EXPECT_GE(c.memory_buffer_bytes, std::min(c.last_level_cache_bytes, std::size_t{1} << 30));
+  // This binary's buffer (tests/small_memory_buffer.cpp), fixed once it is used.
+  EXPECT_EQ(c.memory_buffer_bytes, std::size_t{1} << 20);
+  EXPECT_THROW(k::testing::use_memory_buffer_bytes(std::size_t{2} << 20), std::logic_error);
   EXPECT_EQ(&c, &k::calibrate()) << "calibrated once";
+}
+
+TEST(Kernels, TheMemoryBufferIsTwiceTheCacheWithinBounds) {
+  EXPECT_EQ(k::memory_buffer_bytes_for(0), std::size_t{64} << 20);  // cache size unknown
+  EXPECT_EQ(k::memory_buffer_bytes_for(std::size_t{8} << 20), std::size_t{64} << 20);
+  EXPECT_EQ(k::memory_buffer_bytes_for(std::size_t{300} << 20), std::size_t{600} << 20);
+  EXPECT_EQ(k::memory_buffer_bytes_for(std::size_t{2} << 30), std::size_t{1} << 30);
+  EXPECT_THROW(k::testing::use_memory_buffer_bytes(1000), std::invalid_argument);
+  EXPECT_THROW(k::testing::use_memory_buffer_bytes(4099), std::invalid_argument);
 }
 
 TEST(Kernels, IterationsScaleWithWork) {

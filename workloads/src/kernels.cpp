@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -60,12 +61,19 @@ memory_buffer& buffer() {
 
 std::size_t last_level_cache_bytes();
 
-// Twice the last-level cache, so that a stream never hits it; bounded for sanity.
+// A test binary's buffer size (testing::use_memory_buffer_bytes; 0: none), and whether the size
+// is fixed (buffer_words() has run).
+std::atomic<std::size_t> buffer_bytes_for_tests{0};
+std::atomic<bool> buffer_size_fixed{false};
+
+// memory_buffer_bytes_for this machine's cache, or a test binary's size; fixed at the first call.
 std::size_t buffer_words() {
-  static const std::size_t words =
-      std::clamp<std::size_t>(2 * last_level_cache_bytes(), std::size_t{64} << 20,
-                              std::size_t{1} << 30) /
-      sizeof(std::uint64_t);
+  static const std::size_t words = [] {
+    buffer_size_fixed.store(true);
+    const std::size_t bytes = buffer_bytes_for_tests.load();
+    return (bytes != 0 ? bytes : memory_buffer_bytes_for(last_level_cache_bytes())) /
+           sizeof(std::uint64_t);
+  }();
   return words;
 }
 
@@ -256,6 +264,19 @@ memory_buffer_hold::~memory_buffer_hold() {
 
 bool memory_buffer_present() noexcept {
   return buffer().words.load(std::memory_order_acquire) != nullptr;
+}
+
+std::size_t memory_buffer_bytes_for(std::size_t cache_bytes) noexcept {
+  return std::clamp<std::size_t>(2 * cache_bytes, std::size_t{64} << 20, std::size_t{1} << 30);
+}
+
+void testing::use_memory_buffer_bytes(std::size_t bytes) {
+  if (bytes < 4096 || bytes % sizeof(std::uint64_t) != 0)
+    throw std::invalid_argument("use_memory_buffer_bytes: " + std::to_string(bytes) +
+                                " bytes is not a multiple of 8 of at least 4096");
+  if (buffer_size_fixed.load())
+    throw std::logic_error("use_memory_buffer_bytes: the memory buffer's size is already fixed");
+  buffer_bytes_for_tests.store(bytes);
 }
 
 double measure_ns_per_iteration(cpu_kernel k) {

@@ -69,6 +69,20 @@ class memory_buffer_hold {
 // Whether the memory kernel's buffer is in memory now (a hold exists).
 bool memory_buffer_present() noexcept;
 
+// The memory kernel's buffer for a last-level cache of `cache_bytes` (0: unknown): twice the
+// cache, so that a stream never hits it, at least 64 MB and at most 1 GiB.
+std::size_t memory_buffer_bytes_for(std::size_t cache_bytes) noexcept;
+
+namespace testing {
+// Sizes the memory kernel's buffer at `bytes` (a multiple of 8, at least 4 KiB) instead of twice
+// the last-level cache, for test binaries, which check what the kernels compute and not how fast
+// they run: under the sanitizers, filling the 64 MB or more of the real buffer takes 5 to 20 s
+// in every test process that calibrates. Call it before the buffer's size is first used (from a
+// test binary's static initialization: tests/small_memory_buffer.cpp). Throws
+// std::invalid_argument for a bad size and std::logic_error once the size is fixed.
+void use_memory_buffer_bytes(std::size_t bytes);
+}  // namespace testing
+
 // Measure kernel k's speed now, as calibrate() does (ns per iteration): to check, after a
 // run, that the machine's speed has not drifted from the calibration (a busy sibling
 // hyperthread or a frequency change shifts it). For the memory kernel, it holds the buffer.

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <stdexcept>
@@ -86,6 +91,38 @@ TEST(HostFloors, NoTemporaryDirectoryLeavesTheDiskFloorOutWithItsReason) {
   EXPECT_TRUE(f.tcp_round_trip_us);
   wl::planned_step disk{.ns = 0, .arg = 0, .size = 65536, .size2 = 0, .op = wl::step_op::disk};
   EXPECT_EQ(f.step_floor_ns(disk), 0);
+}
+
+// Without loopback the TCP floors are left out, saying why, and nothing is made up; the others
+// are measured. A child process gets a network namespace of its own, where the loopback
+// interface is down: that needs CAP_SYS_ADMIN, and without it the test says it cannot run.
+TEST(HostFloors, NoLoopbackLeavesTheTcpFloorsOutWithTheirReason) {
+  constexpr int refused = 77;
+  const pid_t child = fork();
+  ASSERT_GE(child, 0) << "fork";
+  if (child == 0) {
+    if (unshare(CLONE_NEWNET) != 0) _exit(refused);
+    const wl::host_floors f = wl::measure_host_floors();
+    bool ok = !f.tcp_round_trip_us && !f.tcp_us_per_kib && f.disk_read_us_per_kib;
+    for (const char* name : {"tcp_round_trip_us", "tcp_us_per_kib"}) {
+      const auto why = f.missing.find(name);
+      ok = ok && why != f.missing.end() && !why->second.empty();
+      std::fprintf(stderr, "%s: %s\n", name,
+                   why == f.missing.end() ? "(not missing)" : why->second.c_str());
+    }
+    const wl::planned_step tcp{.ns = 0, .arg = 0, .size = 64, .size2 = 64,
+                               .op = wl::step_op::tcp};
+    ok = ok && f.step_floor_ns(tcp) == 0;
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child died (status " << status << ")";
+  if (WEXITSTATUS(status) == refused)
+    GTEST_SKIP() << "unshare(CLONE_NEWNET) is refused here (it needs CAP_SYS_ADMIN)";
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "without loopback, the TCP floors were measured, or left out without a reason (the "
+         "child's stderr says which)";
 }
 
 TEST(HostFloors, PriceOnlyTheStepsTheyCover) {

@@ -91,6 +91,46 @@ TEST_F(event_loop_test, sleep_never_wakes_early) {
   EXPECT_GT(loop.lag_stats().count, 0u);
 }
 
+// asyncio's sleep takes seconds as a float: the loop's takes any std::chrono duration, rounded
+// up to the nanosecond (a sleep is never shorter than asked).
+TEST_F(event_loop_test, sleep_takes_any_duration_and_never_wakes_early) {
+  rt::event_loop loop;
+  auto body = [](rt::event_loop& l) -> rt::task<void> {
+    auto start = clk::now();
+    co_await l.sleep(std::chrono::duration<double>(0.0004));  // 400 µs as float seconds
+    EXPECT_GE(clk::now() - start, 400us);
+    start = clk::now();
+    co_await l.sleep(std::chrono::duration<double, std::micro>(250.5));
+    EXPECT_GE(clk::now() - start, std::chrono::nanoseconds(250'500));
+    start = clk::now();
+    co_await l.sleep(std::chrono::duration<long double>(0.0003L));
+    EXPECT_GE(clk::now() - start, 300us);
+  };
+  loop.run_until_complete(body(loop));
+}
+
+// get() on the loop's own thread before the task ends would wait forever (the task cannot run
+// while the thread waits): asyncio raises InvalidStateError, the loop throws std::logic_error.
+TEST_F(event_loop_test, get_on_the_loop_thread_before_the_end_throws_instead_of_hanging) {
+  rt::event_loop loop;
+  auto later = [](rt::event_loop& l) -> rt::task<int> {
+    co_await l.sleep(1ms);
+    co_return 7;
+  };
+  auto body = [later](rt::event_loop& l) -> rt::task<int> {
+    auto h = l.create_task(later(l));
+    int threw = 0;
+    try {
+      (void)h.get();
+    } catch (const std::logic_error&) {
+      threw = 1;
+    }
+    const int value = co_await h;
+    co_return threw * 10 + value + h.get();  // finished: get() reads it
+  };
+  EXPECT_EQ(loop.run_until_complete(body(loop)), 10 + 7 + 7);
+}
+
 TEST_F(event_loop_test, timerfd_fallback_never_wakes_early) {
   rt::event_loop loop(rt::event_loop_options{.force_timerfd = true});
   auto body = [](rt::event_loop& l) -> rt::task<void> {

@@ -2,7 +2,7 @@
 // cpu/blocking (inline on loop, on the pool for loop_offload), shutdown, destruction.
 #include "execbench/runtime/loop_runtime.hpp"
 
-#include "execbench/runtime/event.hpp"
+#include "execbench/runtime/handoff.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -108,7 +108,7 @@ TYPED_TEST(loop_runtimes, post_from_the_loop_and_from_other_threads) {
   auto body = [](TypeParam& rr) -> rt::task<int> {
     int local = 0;
     for (int i = 0; i < 1000; ++i) rr.post([&local] { ++local; });
-    rt::event done;
+    rt::handoff done;
     std::atomic<int> remote{0};
     std::thread poster([&] {
       for (int i = 0; i < 1000; ++i) {

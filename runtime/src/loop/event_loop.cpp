@@ -31,6 +31,8 @@ void default_exception_handler(std::exception_ptr e) {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
     std::fprintf(stderr, "execbench event loop: callback threw: %s\n", ex.what());
+  } catch (const cancelled_error&) {
+    std::fprintf(stderr, "execbench event loop: callback threw cancelled_error\n");
   } catch (...) {
     std::fprintf(stderr, "execbench event loop: callback threw a non-std exception\n");
   }

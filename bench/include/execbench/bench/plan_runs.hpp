@@ -39,6 +39,10 @@ class plan_runs {
       state.SkipWithError(
           (watched.watchdog().stalled() ? stall_message(row) : context + ": " + e.what()).c_str());
       return false;
+    } catch (const rt::cancelled_error& e) {  // not a std::exception (task_context.hpp)
+      state.SkipWithError(
+          (watched.watchdog().stalled() ? stall_message(row) : context + ": " + e.what()).c_str());
+      return false;
     }
     return true;
   }

@@ -24,7 +24,7 @@
 
 #include "execbench/bench/measurement.hpp"
 #include "execbench/bench/watchdog.hpp"
-#include "execbench/runtime/event.hpp"
+#include "execbench/runtime/handoff.hpp"
 #include "execbench/runtime/runtime.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"
@@ -115,6 +115,10 @@ bool timed_loop(benchmark::State& state, const row_info& row, watched_runtime<R>
       state.SkipWithError(
           (watched.watchdog().stalled() ? stall_message(row) : row.name + ": " + e.what()).c_str());
       return false;
+    } catch (const rt::cancelled_error& e) {  // not a std::exception (task_context.hpp)
+      state.SkipWithError(
+          (watched.watchdog().stalled() ? stall_message(row) : row.name + ": " + e.what()).c_str());
+      return false;
     }
     if (got != expected) {
       state.SkipWithError((row.name + ": " + std::to_string(got) + " " + what_is_counted +
@@ -153,7 +157,7 @@ inline rt::task<void> empty_task(std::atomic<std::size_t>& ran) {
 struct post_tally {
   std::atomic<std::size_t> ran{0};
   std::size_t target = primitive_size::posts;
-  rt::event all_ran;
+  rt::handoff all_ran;
 
   void bump() noexcept {
     if (ran.fetch_add(1, std::memory_order_relaxed) + 1 == target) all_ran.set();
@@ -232,7 +236,7 @@ rt::task<std::size_t> spawn_many_once(R& runtime, std::vector<rt::join_handle<vo
   co_return ran.exchange(0, std::memory_order_relaxed);
 }
 
-inline rt::task<std::size_t> ping(rt::event& ping_sent, rt::event& pong_sent, std::size_t rounds) {
+inline rt::task<std::size_t> ping(rt::handoff& ping_sent, rt::handoff& pong_sent, std::size_t rounds) {
   std::size_t done = 0;
   for (std::size_t i = 0; i < rounds; ++i) {
     ping_sent.set();
@@ -242,7 +246,7 @@ inline rt::task<std::size_t> ping(rt::event& ping_sent, rt::event& pong_sent, st
   co_return done;
 }
 
-inline rt::task<std::size_t> pong(rt::event& ping_sent, rt::event& pong_sent, std::size_t rounds) {
+inline rt::task<std::size_t> pong(rt::handoff& ping_sent, rt::handoff& pong_sent, std::size_t rounds) {
   std::size_t done = 0;
   for (std::size_t i = 0; i < rounds; ++i) {
     co_await ping_sent.wait();
@@ -252,11 +256,11 @@ inline rt::task<std::size_t> pong(rt::event& ping_sent, rt::event& pong_sent, st
   co_return done;
 }
 
-// The two events of ping_pong, owned by the body so that they outlive the tasks even when a
+// The two handoffs of ping_pong, owned by the body so that they outlive the tasks even when a
 // stalled iteration is cancelled and unwinds before both tasks have ended.
 struct ping_pong_events {
-  rt::event ping_sent;
-  rt::event pong_sent;
+  rt::handoff ping_sent;
+  rt::handoff pong_sent;
 };
 
 template <rt::runtime R>
@@ -271,7 +275,7 @@ rt::task<std::size_t> ping_pong_once(R& runtime, ping_pong_events& events) {
 
 struct chain_state {
   std::atomic<std::size_t> links{0};
-  rt::event last_done;
+  rt::handoff last_done;
 };
 
 // One link: counts itself and spawns the next (detached: nobody joins it); the last one wakes
@@ -387,7 +391,7 @@ void post_remote(benchmark::State& state, const row_info& row) {
   detail::count_items(state, primitive_size::posts);
 }
 
-// Two tasks hand control to each other through two events, 1,000 rounds. Items: rounds.
+// Two tasks hand control to each other through two handoffs, 1,000 rounds. Items: rounds.
 template <rt::runtime R>
 void ping_pong(benchmark::State& state, const row_info& row) {
   detail::ping_pong_events events;

@@ -178,7 +178,7 @@ class work_item {
 };
 
 // yield on a queue-based runtime: go to the back of the queue so that other ready work runs.
-struct reschedule {
+struct [[nodiscard]] reschedule {
   scheduler* where;
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) const noexcept { where->schedule(h); }

@@ -87,8 +87,8 @@ class asio_runtime final : public scheduler, public detail::inline_steps {
     return spawn(*this, std::move(t)).get();
   }
 
-  class sleep_awaiter;
-  class fd_awaiter;
+  class [[nodiscard]] sleep_awaiter;
+  class [[nodiscard]] fd_awaiter;
   sleep_awaiter sleep(std::chrono::nanoseconds d) noexcept;
   sleep_awaiter sleep_until(std::chrono::steady_clock::time_point t) noexcept;
   detail::reschedule yield() noexcept { return {this}; }
@@ -110,7 +110,7 @@ class asio_runtime final : public scheduler, public detail::inline_steps {
 
 // Suspends the task on a steady_timer. Cancellation is carried to the timer by a handler posted
 // to the io_context, since a timer may not be touched from two threads at once.
-class asio_runtime::sleep_awaiter final : public detail::asio_wait_base {
+class [[nodiscard]] asio_runtime::sleep_awaiter final : public detail::asio_wait_base {
  public:
   sleep_awaiter(asio_runtime& rt, std::chrono::steady_clock::time_point deadline) noexcept
       : rt_(&rt), deadline_(deadline) {}
@@ -154,7 +154,7 @@ class asio_runtime::sleep_awaiter final : public detail::asio_wait_base {
 
 // Suspends the task until a descriptor it does not own is readable or writable. One waiter per
 // descriptor at a time (the reactor registers each descriptor once).
-class asio_runtime::fd_awaiter final : public detail::asio_wait_base {
+class [[nodiscard]] asio_runtime::fd_awaiter final : public detail::asio_wait_base {
  public:
   fd_awaiter(asio_runtime& rt, int fd, boost::asio::posix::stream_descriptor::wait_type what)
       : rt_(&rt), fd_(fd), what_(what) {}

@@ -22,7 +22,7 @@
 namespace execbench::rt::detail {
 
 // Sleeps the thread until a deadline or until the task is cancelled, whichever comes first.
-class blocking_sleep final : public cancellable_wait {
+class [[nodiscard]] blocking_sleep final : public cancellable_wait {
  public:
   explicit blocking_sleep(std::chrono::steady_clock::time_point deadline) noexcept
       : deadline_(deadline) {}
@@ -102,7 +102,7 @@ class wake_fd_pool {
 
 // Blocks the thread in poll(2) until fd is ready for `events` (POLLIN or POLLOUT) or the task is
 // cancelled. An error or hang-up counts as ready: the next read or write reports it.
-class blocking_fd_wait final : public cancellable_wait {
+class [[nodiscard]] blocking_fd_wait final : public cancellable_wait {
  public:
   blocking_fd_wait(wake_fd_pool& pool, int fd, short events) noexcept
       : pool_(&pool), fd_(fd), events_(events) {}

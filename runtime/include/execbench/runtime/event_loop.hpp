@@ -98,12 +98,12 @@ class timer_handle {
   std::uint64_t gen_ = 0;
 };
 
-class sleep_awaiter;
-class yield_awaiter;
-class fd_awaiter;
-class file_read_awaiter;
+class [[nodiscard]] sleep_awaiter;
+class [[nodiscard]] yield_awaiter;
+class [[nodiscard]] fd_awaiter;
+class [[nodiscard]] file_read_awaiter;
 template <class F>
-class executor_awaiter;
+class [[nodiscard]] executor_awaiter;
 
 class event_loop : public scheduler {
  public:
@@ -138,7 +138,7 @@ class event_loop : public scheduler {
   T run_until_complete(join_handle<T> h) {
     run_until([](const void* p) { return static_cast<const join_handle<T>*>(p)->done(); }, &h);
     if (!h.done()) throw std::runtime_error("event loop stopped before the task completed");
-    return h.get();
+    return std::move(h).get();
   }
   // Run until stop() is called.
   void run_forever();
@@ -202,8 +202,11 @@ class event_loop : public scheduler {
 
   // ---- awaitables (for tasks running on this loop) ----
 
-  // Resume no earlier than `d` from now; d <= 0 yields. Cancellable.
+  // Resume no earlier than `d` from now; d <= 0 yields. Cancellable. Any std::chrono duration
+  // (sleep(250ms), sleep(0.25s)), rounded up to the nanosecond: never shorter than asked.
   sleep_awaiter sleep(duration d) noexcept;
+  template <class Rep, class Period>
+  sleep_awaiter sleep(std::chrono::duration<Rep, Period> d) noexcept;
   sleep_awaiter sleep_until(clock::time_point t) noexcept;
   // Let every other ready callback run first. A cancelled task sees cancelled_error here.
   yield_awaiter yield() noexcept;

@@ -1,5 +1,7 @@
-// event: one task waits until another task (or any thread) sets it. Auto-reset, one waiter at a
-// time: the shape of a ping-pong hand-off. The waiter is resumed by its own runtime.
+// handoff: one task waits until another task (or any thread) sets it. Auto-reset, one waiter at a
+// time: the shape of a ping-pong hand-off (the primitives' ping_pong, the workload dispatcher's
+// "all done"). The waiter is resumed by its own runtime. For asyncio's Event (every waiter wakes,
+// and it stays set until cleared), see event.hpp.
 #pragma once
 
 #include <coroutine>
@@ -11,15 +13,15 @@
 
 namespace execbench::rt {
 
-struct event_awaiter;
+struct [[nodiscard]] handoff_awaiter;
 
-class event {
-  friend struct event_awaiter;
+class handoff {
+  friend struct handoff_awaiter;
 
  public:
-  event() = default;
-  event(const event&) = delete;
-  event& operator=(const event&) = delete;
+  handoff() = default;
+  handoff(const handoff&) = delete;
+  handoff& operator=(const handoff&) = delete;
 
   // Wake the waiter, or let the next wait() pass at once. Callable from any thread.
   void set() noexcept {
@@ -44,7 +46,7 @@ class event {
   }
 
   // Await the next set(); consumes it. Cancellable: a cancelled waiter is woken at once.
-  auto wait() noexcept;
+  [[nodiscard]] auto wait() noexcept;
 
  private:
   spin_lock lock_;
@@ -53,10 +55,10 @@ class event {
   scheduler* waiter_sched_ = nullptr;
 };
 
-// Waits for an event (see event::wait).
-struct event_awaiter final : cancellable_wait {
-  explicit event_awaiter(event& e) noexcept : ev(&e) {}
-  event* ev;
+// Waits for a handoff (see handoff::wait).
+struct [[nodiscard]] handoff_awaiter final : cancellable_wait {
+  explicit handoff_awaiter(handoff& e) noexcept : ev(&e) {}
+  handoff* ev;
   task_context* ctx = nullptr;
   std::coroutine_handle<> self;
 
@@ -80,7 +82,7 @@ struct event_awaiter final : cancellable_wait {
       }
     }
     if (!consumed) return true;
-    ctx->end_wait(this);  // outside the event's lock: cancel_wait takes them the other way
+    ctx->end_wait(this);  // outside the handoff's lock: cancel_wait takes them the other way
     return false;
   }
   void cancel_wait() noexcept override {
@@ -101,6 +103,6 @@ struct event_awaiter final : cancellable_wait {
   }
 };
 
-inline auto event::wait() noexcept { return event_awaiter{*this}; }
+inline auto handoff::wait() noexcept { return handoff_awaiter{*this}; }
 
 }  // namespace execbench::rt

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -107,6 +108,12 @@ class join_state final : public join_state_base {
     value_.emplace(std::forward<U>(v));
   }
   void set_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
+  // The finished task's value (its exception rethrown), as often as asked.
+  const T& value() const {
+    if (error_) std::rethrow_exception(error_);
+    return *value_;
+  }
+  // The value moved out: what a handle given up (an rvalue) reads.
   T take() {
     if (error_) std::rethrow_exception(error_);
     return std::move(*value_);
@@ -127,9 +134,10 @@ class join_state<void> final : public join_state_base {
 
   void set_value() noexcept { has_value_ = true; }
   void set_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
-  void take() {
+  void value() const {
     if (error_) std::rethrow_exception(error_);
   }
+  void take() const { value(); }
 
  private:
   void set_abandoned() noexcept override {
@@ -177,8 +185,30 @@ root_coro run_root(join_state<T>* s, task<T> t) {
   }
 }
 
+// What awaiting a handle yields: a reference to the value, or (Moving) the value moved out.
+template <class T, bool Moving>
+struct join_result {
+  using type = const T&;
+};
 template <class T>
+struct join_result<T, true> {
+  using type = T;
+};
+template <>
+struct join_result<void, false> {
+  using type = void;
+};
+template <>
+struct join_result<void, true> {
+  using type = void;
+};
+
+// Awaits a spawned task's end. Moving: yields its value moved out (a handle awaited as an
+// rvalue); else a reference to it, readable again later.
+template <class T, bool Moving>
 class join_awaiter final : public cancellable_wait {
+  using result = typename join_result<T, Moving>::type;
+
  public:
   explicit join_awaiter(join_state<T>* s) noexcept : st_(s) {}
   bool await_ready() const noexcept { return st_->done(); }
@@ -196,9 +226,13 @@ class join_awaiter final : public cancellable_wait {
     return true;
   }
   void cancel_wait() noexcept override { st_->cancel_unless_done(); }
-  T await_resume() {
+  result await_resume() {
     if (ctx_ != nullptr) ctx_->end_wait(this);
-    return st_->take();
+    if constexpr (Moving) {
+      return st_->take();
+    } else {
+      return st_->value();
+    }
   }
 
  private:
@@ -229,18 +263,36 @@ class [[nodiscard]] join_handle {
   // Nothing once it has finished, even when its runtime is gone.
   void cancel() noexcept { st_->cancel_unless_done(); }
 
-  // Block the calling thread (not a runtime thread the task needs) until the task finishes;
-  // its value, or its exception rethrown.
-  T get() {
-    st_->wait();
+  // Block the calling thread until the task finishes; its value, or its exception rethrown.
+  // Readable any number of times through the handle; std::move(handle).get() moves the value
+  // out. On the thread of an event loop that runs the task, before it has finished, throws
+  // std::logic_error instead of waiting forever (the task cannot run while its thread waits:
+  // co_await the handle there).
+  decltype(auto) get() const& {
+    wait_outside_its_loop();
+    return st_->value();
+  }
+  T get() && {
+    wait_outside_its_loop();
     return st_->take();
   }
 
-  // Await completion from a task: its value, or its exception rethrown. If the awaiting task is
+  // Await completion from a task: its value (a reference, readable again; awaiting an rvalue
+  // handle moves the value out instead), or its exception rethrown. If the awaiting task is
   // cancelled meanwhile, the cancellation is passed on to this task (as asyncio does).
-  auto operator co_await() const noexcept { return detail::join_awaiter<T>(st_.get()); }
+  auto operator co_await() const& noexcept { return detail::join_awaiter<T, false>(st_.get()); }
+  auto operator co_await() && noexcept { return detail::join_awaiter<T, true>(st_.get()); }
 
  private:
+  void wait_outside_its_loop() const {
+    if (!st_->done() && st_->sched().confines_tasks() && st_->sched().on_task_thread()) {
+      throw std::logic_error(
+          "join_handle::get() on the event loop's thread before the task finished: the task "
+          "cannot run while this thread waits; co_await the handle instead");
+    }
+    st_->wait();
+  }
+
   std::shared_ptr<detail::join_state<T>> st_;
 };
 

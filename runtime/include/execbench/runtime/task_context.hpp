@@ -17,9 +17,12 @@
 namespace execbench::rt {
 
 // Thrown at the await point of a task whose cancellation was requested; its awaiter sees it too.
-class cancelled_error : public std::exception {
+// Not a std::exception, as asyncio's CancelledError is a BaseException and not an Exception: a
+// `catch (const std::exception&)` written for errors lets a cancellation through. Catch it by
+// name (or with `catch (...)`) where a cancellation is to be handled.
+class cancelled_error {
  public:
-  const char* what() const noexcept override { return "task cancelled"; }
+  const char* what() const noexcept { return "task cancelled"; }
 };
 
 namespace detail {

@@ -33,7 +33,7 @@ namespace execbench::rt {
 
 // An awaitable that lets the OS run other threads first; with a thread per task, the OS is the
 // scheduler, so the task keeps its thread.
-struct thread_yield {
+struct [[nodiscard]] thread_yield {
   bool await_ready() const noexcept {
     std::this_thread::yield();
     return true;
@@ -82,7 +82,7 @@ class thread_per_task_runtime final : public blocking_runtime<thread_per_task_ru
     } else {
       std::optional<T> value;
       try {
-        value.emplace(h.get());
+        value.emplace(std::move(h).get());
       } catch (...) {
         throw_if_start_refused();
         throw;

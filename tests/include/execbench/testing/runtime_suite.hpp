@@ -1,7 +1,7 @@
 // The typed runtime suite: the contract every runtime is held to, execbench's own and one
 // brought from outside alike (installed with the package, target execbench::testing): values,
 // exceptions, cancellation, shutdown, destruction with pending tasks, posts from other threads,
-// timers, descriptor readiness, cpu/blocking steps, event ping-pong, and that each runtime does
+// timers, descriptor readiness, cpu/blocking steps, handoff ping-pong, and that each runtime does
 // what its traits declare. Every test is under a watchdog.
 //
 // Run it against runtimes of your own with GoogleTest:
@@ -27,6 +27,7 @@
 #include <gtest/gtest.h>
 
 #include "execbench/runtime/event.hpp"
+#include "execbench/runtime/handoff.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"
 #include "execbench/runtime/runtime.hpp"
@@ -37,6 +38,7 @@ namespace execbench::runtime_tests {
 using namespace std::chrono_literals;
 using execbench::rt::cancelled_error;
 using execbench::rt::event;
+using execbench::rt::handoff;
 using execbench::rt::join_handle;
 using execbench::rt::spawn;
 using execbench::rt::task;
@@ -157,16 +159,16 @@ TYPED_TEST_P(runtime_suite, live_frames_return_to_start) {
     EXPECT_EQ(execbench::rt::live_frames().load(), start) << "after an exception";
   }
   // Destroyed while tasks are suspended two awaits deep.
-  auto events = std::make_unique<event[]>(64);
+  auto events = std::make_unique<handoff[]>(64);
   std::atomic<int> started{0};
   {
     TypeParam rt(workers);
-    auto inner = [](event* ev, std::atomic<int>* s) -> task<void> {
+    auto inner = [](handoff* ev, std::atomic<int>* s) -> task<void> {
       s->fetch_add(1);
       co_await ev->wait();
     };
-    auto outer = [inner](event* ev, std::atomic<int>* s) -> task<void> { co_await inner(ev, s); };
-    auto main = [outer](TypeParam& r, event* evs, std::atomic<int>* s) -> task<void> {
+    auto outer = [inner](handoff* ev, std::atomic<int>* s) -> task<void> { co_await inner(ev, s); };
+    auto main = [outer](TypeParam& r, handoff* evs, std::atomic<int>* s) -> task<void> {
       for (int i = 0; i < 64; ++i) static_cast<void>(spawn(r, outer(&evs[i], s)));
       co_await wait_until(r, s, 64);
     };
@@ -270,7 +272,9 @@ TYPED_TEST_P(runtime_suite, stop_or_shutdown_from_another_thread_returns_promptl
   std::thread runner([&] {
     try {
       rt.run(main(rt, &started, &cleaned));
-    } catch (const std::exception&) {
+    } catch (const std::exception&) {  // the loops' stop(): the task did not complete
+      run_ended_by_exception = true;
+    } catch (const cancelled_error&) {  // the others' shutdown: the task was cancelled
       run_ended_by_exception = true;
     }
   });
@@ -289,9 +293,9 @@ TYPED_TEST_P(runtime_suite, stop_or_shutdown_from_another_thread_returns_promptl
   EXPECT_EQ(cleaned.load(), 2);
 }
 
-// A task pending on an event nobody sets, which counts its own destruction: joinable, or
+// A task pending on a handoff nobody sets, which counts its own destruction: joinable, or
 // detached (its first parameter is the runtime it runs on, as spawn_detached requires).
-inline task<void> joinable_pending(event* ev, std::atomic<int>* started,
+inline task<void> joinable_pending(handoff* ev, std::atomic<int>* started,
                                    std::atomic<int>* destroyed) {
   counted state(destroyed);
   started->fetch_add(1);
@@ -299,7 +303,7 @@ inline task<void> joinable_pending(event* ev, std::atomic<int>* started,
 }
 
 template <class R>
-execbench::rt::detached detached_pending(R& /*rt*/, event* ev, std::atomic<int>* started,
+execbench::rt::detached detached_pending(R& /*rt*/, handoff* ev, std::atomic<int>* started,
                                          std::atomic<int>* destroyed) {
   counted state(destroyed);
   started->fetch_add(1);
@@ -311,13 +315,13 @@ TYPED_TEST_P(runtime_suite, destruction_with_10000_pending_tasks_frees_each_once
   constexpr int count = 10'000;
   constexpr int detached = 1'000;  // of them, started with spawn_detached
   const auto frames_before = execbench::rt::live_frames().load();
-  // The pending point: an event nobody sets (one per task: an event has one waiter at a time).
+  // The pending point: a handoff nobody sets (one per task: a handoff has one waiter at a time).
   // The tasks suspend there, so no runtime holds 10,000 blocked threads.
-  auto events = std::make_unique<event[]>(count);
+  auto events = std::make_unique<handoff[]>(count);
   std::atomic<int> started{0}, destroyed{0};
   {
     TypeParam rt(workers);
-    auto main = [](TypeParam& r, event* evs, std::atomic<int>* s,
+    auto main = [](TypeParam& r, handoff* evs, std::atomic<int>* s,
                    std::atomic<int>* d) -> task<void> {
       for (int i = 0; i < count - detached; ++i)
         static_cast<void>(spawn(r, joinable_pending(&evs[i], s, d)));
@@ -338,7 +342,7 @@ TYPED_TEST_P(runtime_suite, destruction_with_10000_pending_tasks_frees_each_once
 
 // A detached worker: it yields, counts itself, and the last one sets `all`.
 template <class R>
-execbench::rt::detached detached_counter(R& rt, std::atomic<int>* ran, int count, event* all) {
+execbench::rt::detached detached_counter(R& rt, std::atomic<int>* ran, int count, handoff* all) {
   co_await rt.yield();
   if (ran->fetch_add(1) + 1 == count) all->set();
 }
@@ -354,10 +358,10 @@ TYPED_TEST_P(runtime_suite, detached_tasks_run_once_each_and_leave_the_registry)
   constexpr int count = 2'000;
   const auto frames_before = execbench::rt::live_frames().load();
   std::atomic<int> ran{0};
-  event all;
+  handoff all;
   {
     TypeParam rt(workers);
-    auto main = [](TypeParam& r, std::atomic<int>* n, event* done) -> task<void> {
+    auto main = [](TypeParam& r, std::atomic<int>* n, handoff* done) -> task<void> {
       for (int i = 0; i < count; ++i)
         execbench::rt::spawn_detached(detached_counter(r, n, count, done));
       co_await done->wait();
@@ -374,7 +378,7 @@ TYPED_TEST_P(runtime_suite, detached_tasks_run_once_each_and_leave_the_registry)
 
 // Started eagerly: it marks that it began, waits, then marks its end and signals.
 template <class R>
-execbench::rt::detached eager_child(R& /*rt*/, std::atomic<int>* step, event* go, event* done) {
+execbench::rt::detached eager_child(R& /*rt*/, std::atomic<int>* step, handoff* go, handoff* done) {
   step->store(1);
   co_await go->wait();
   step->store(2);
@@ -390,8 +394,8 @@ TYPED_TEST_P(runtime_suite, an_eager_detached_task_runs_to_its_first_wait_inside
   std::atomic<int> step{0};
   {
     TypeParam rt(workers);
-    event go, done;
-    auto main = [](TypeParam& r, std::atomic<int>* st, event* g, event* d) -> task<int> {
+    handoff go, done;
+    auto main = [](TypeParam& r, std::atomic<int>* st, handoff* g, handoff* d) -> task<int> {
       execbench::rt::spawn_detached_eager(eager_child(r, st, g, d));
       const int seen = st->load();  // 1 if it ran inside the call
       g->set();
@@ -642,14 +646,14 @@ TYPED_TEST_P(runtime_suite, cpu_and_blocking_return_values_and_exceptions) {
   EXPECT_EQ(rt.run(main(rt)), 1142);
 }
 
-// ---- events ----
+// ---- handoffs ----
 
-TYPED_TEST_P(runtime_suite, ping_pong_through_events) {
-  watchdog wd("ping_pong_through_events");
+TYPED_TEST_P(runtime_suite, ping_pong_through_handoffs) {
+  watchdog wd("ping_pong_through_handoffs");
   TypeParam rt(workers);
   constexpr int rounds = 1000;
-  event ping, pong;
-  auto pinger = [](event* out, event* in) -> task<int> {
+  handoff ping, pong;
+  auto pinger = [](handoff* out, handoff* in) -> task<int> {
     int n = 0;
     for (int i = 0; i < rounds; ++i) {
       out->set();
@@ -658,7 +662,7 @@ TYPED_TEST_P(runtime_suite, ping_pong_through_events) {
     }
     co_return n;
   };
-  auto ponger = [](event* in, event* out) -> task<int> {
+  auto ponger = [](handoff* in, handoff* out) -> task<int> {
     int n = 0;
     for (int i = 0; i < rounds; ++i) {
       co_await in->wait();
@@ -667,12 +671,158 @@ TYPED_TEST_P(runtime_suite, ping_pong_through_events) {
     }
     co_return n;
   };
-  auto main = [pinger, ponger](TypeParam& r, event* a, event* b) -> task<int> {
+  auto main = [pinger, ponger](TypeParam& r, handoff* a, handoff* b) -> task<int> {
     auto p = spawn(r, ponger(a, b));
     auto q = spawn(r, pinger(a, b));
     co_return co_await p + co_await q;
   };
   EXPECT_EQ(rt.run(main(rt, &ping, &pong)), 2 * rounds);
+}
+
+// ---- results ----
+
+// As asyncio's Task.result(): a finished task's value is there each time it is read through its
+// handle (awaited as an lvalue, or get() after it finished), and so is its exception; awaiting
+// the handle as an rvalue moves the value out.
+TYPED_TEST_P(runtime_suite, a_result_is_read_any_number_of_times_and_moved_out_on_request) {
+  watchdog wd("a_result_is_read_any_number_of_times_and_moved_out_on_request");
+  TypeParam rt(workers);
+  auto make = []() -> task<std::string> { co_return std::string(100, 'x'); };
+  auto fail = []() -> task<std::string> {
+    throw std::runtime_error("no value");
+    co_return std::string();
+  };
+  auto main = [make, fail](TypeParam& r) -> task<std::string> {
+    auto h = spawn(r, make());
+    const std::string& read = co_await h;
+    const std::size_t first = read.size();
+    const std::string& read_again = co_await h;
+    const std::size_t again = read_again.size();
+    const std::size_t by_get = h.get().size();  // finished: get() does not wait
+    std::string moved = co_await std::move(h);
+    auto failing = spawn(r, fail());
+    int thrown = 0;
+    for (int i = 0; i < 2; ++i) {
+      try {
+        co_await failing;
+      } catch (const std::runtime_error&) {
+        ++thrown;
+      }
+    }
+    co_return std::to_string(first) + " " + std::to_string(again) + " " +
+        std::to_string(by_get) + " " + std::to_string(moved.size()) + " " +
+        std::to_string(thrown);
+  };
+  EXPECT_EQ(rt.run(main(rt)), "100 100 100 100 2");
+}
+
+// A cancellation is not an error: a catch written for std::exception lets it through, as
+// asyncio's `except Exception` lets CancelledError through.
+TYPED_TEST_P(runtime_suite, a_catch_of_std_exception_does_not_swallow_a_cancellation) {
+  watchdog wd("a_catch_of_std_exception_does_not_swallow_a_cancellation");
+  TypeParam rt(workers);
+  std::atomic<bool> swallowed{false};
+  auto sleeper = [](TypeParam& r, std::atomic<bool>* s) -> task<void> {
+    try {
+      co_await r.sleep(1h);
+    } catch (const std::exception&) {
+      s->store(true);
+    }
+  };
+  auto main = [sleeper](TypeParam& r, std::atomic<bool>* s) -> task<int> {
+    auto h = spawn(r, sleeper(r, s));
+    co_await r.sleep(5ms);
+    h.cancel();
+    try {
+      co_await h;
+    } catch (const cancelled_error&) {
+      co_return 1;
+    }
+    co_return 0;
+  };
+  EXPECT_EQ(rt.run(main(rt, &swallowed)), 1);
+  EXPECT_FALSE(swallowed.load());
+}
+
+// ---- asyncio's Event ----
+
+// A task that waits on an event, then counts itself.
+inline task<void> counted_wait(event* e, std::atomic<int>* woken) {
+  co_await e->wait();
+  woken->fetch_add(1);
+}
+
+TYPED_TEST_P(runtime_suite, an_event_wakes_every_waiter_and_stays_set_until_cleared) {
+  watchdog wd("an_event_wakes_every_waiter_and_stays_set_until_cleared");
+  TypeParam rt(workers);
+  event ev;
+  std::atomic<int> woken{0};
+  // Each figure the task returns is a count of woken waiters at one moment: before set() (none),
+  // after clear() with a new waiter (the three set() woke), at the end (all four).
+  auto main = [](TypeParam& r, event* e, std::atomic<int>* n) -> task<int> {
+    std::vector<join_handle<void>> waiting;
+    for (int i = 0; i < 3; ++i) waiting.push_back(spawn(r, counted_wait(e, n)));
+    co_await r.sleep(20ms);
+    const int before_set = n->load();
+    e->set();
+    for (auto& w : waiting) co_await w;
+    co_await e->wait();  // still set: passes at once
+    e->clear();
+    auto late = spawn(r, counted_wait(e, n));
+    co_await r.sleep(20ms);
+    const int after_clear = n->load();
+    e->set();
+    co_await late;
+    co_return before_set * 100 + after_clear * 10 + n->load();
+  };
+  EXPECT_EQ(rt.run(main(rt, &ev, &woken)), 0 * 100 + 3 * 10 + 4);
+  EXPECT_TRUE(ev.is_set());
+}
+
+TYPED_TEST_P(runtime_suite, a_cancelled_event_waiter_leaves_the_others_waiting) {
+  watchdog wd("a_cancelled_event_waiter_leaves_the_others_waiting");
+  TypeParam rt(workers);
+  event ev;
+  std::atomic<int> woken{0};
+  auto main = [](TypeParam& r, event* e, std::atomic<int>* n) -> task<int> {
+    auto first = spawn(r, counted_wait(e, n));
+    auto second = spawn(r, counted_wait(e, n));
+    auto third = spawn(r, counted_wait(e, n));
+    co_await r.sleep(20ms);
+    second.cancel();
+    int cancelled = 0;
+    try {
+      co_await second;
+    } catch (const cancelled_error&) {
+      cancelled = 1;
+    }
+    const int before_set = n->load();
+    e->set();
+    co_await first;
+    co_await third;
+    co_return cancelled * 100 + before_set * 10 + n->load();
+  };
+  EXPECT_EQ(rt.run(main(rt, &ev, &woken)), 1 * 100 + 0 * 10 + 2);
+}
+
+TYPED_TEST_P(runtime_suite, an_event_set_from_another_thread_wakes_its_waiters) {
+  watchdog wd("an_event_set_from_another_thread_wakes_its_waiters");
+  TypeParam rt(workers);
+  event ev;
+  std::atomic<int> woken{0};
+  std::thread setter([&ev] {
+    std::this_thread::sleep_for(20ms);
+    ev.set();
+  });
+  auto main = [](TypeParam& r, event* e, std::atomic<int>* n) -> task<int> {
+    auto a = spawn(r, counted_wait(e, n));
+    auto b = spawn(r, counted_wait(e, n));
+    co_await a;
+    co_await b;
+    co_return n->load();
+  };
+  EXPECT_EQ(rt.run(main(rt, &ev, &woken)), 2);
+  setter.join();
 }
 
 REGISTER_TYPED_TEST_SUITE_P(runtime_suite,
@@ -697,7 +847,12 @@ REGISTER_TYPED_TEST_SUITE_P(runtime_suite,
                             cpu_steps_leave_the_awaiting_thread_only_when_it_offloads,
                             sleeps_hold_a_thread_only_when_its_waits_block,
                             cpu_and_blocking_return_values_and_exceptions,
-                            ping_pong_through_events);
+                            ping_pong_through_handoffs,
+                            a_result_is_read_any_number_of_times_and_moved_out_on_request,
+                            a_catch_of_std_exception_does_not_swallow_a_cancellation,
+                            an_event_wakes_every_waiter_and_stays_set_until_cleared,
+                            a_cancelled_event_waiter_leaves_the_others_waiting,
+                            an_event_set_from_another_thread_wakes_its_waiters);
 
 }  // namespace execbench::runtime_tests
 // Runs the suite against the runtimes of a ::testing::Types<...> list, its tests named

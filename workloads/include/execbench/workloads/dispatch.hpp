@@ -10,7 +10,7 @@
 #include <mutex>
 #include <vector>
 
-#include "execbench/runtime/event.hpp"
+#include "execbench/runtime/handoff.hpp"
 #include "execbench/workloads/plan.hpp"
 
 namespace execbench::workloads {
@@ -62,7 +62,7 @@ class plan_dispatch {
   }
 
   // Set by the task that completes the run's last task; run_plan awaits it.
-  rt::event& all_done() noexcept { return all_done_; }
+  rt::handoff& all_done() noexcept { return all_done_; }
   // The run was cancelled: start no more tasks.
   void stop() noexcept { stopping_.store(true, std::memory_order_release); }
   bool stopping() const noexcept { return stopping_.load(std::memory_order_acquire); }
@@ -88,7 +88,7 @@ class plan_dispatch {
   std::vector<std::uint32_t> initial_;
   std::vector<std::uint32_t> arrivals_;
   std::atomic<std::uint64_t> remaining_{0};
-  rt::event all_done_;
+  rt::handoff all_done_;
   std::atomic<bool> stopping_{false};
   mutable std::mutex error_mutex_;
   std::exception_ptr first_error_;

@@ -38,7 +38,7 @@
 #include <thread>
 #include <vector>
 
-#include "execbench/runtime/event.hpp"
+#include "execbench/runtime/handoff.hpp"
 #include "execbench/runtime/runtime.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"

@@ -12,7 +12,7 @@ namespace execbench::rt::detail {
 // A cpu or blocking step run inline on the awaiting thread: ready at once, the call happens in
 // await_resume so that its value or exception reaches the awaiter directly.
 template <class F>
-struct inline_call {
+struct [[nodiscard]] inline_call {
   F fn;
   bool await_ready() const noexcept { return true; }
   void await_suspend(std::coroutine_handle<>) const noexcept {}

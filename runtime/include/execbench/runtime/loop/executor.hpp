@@ -18,7 +18,7 @@ namespace execbench::rt {
 
 // co_await loop.run_in_executor(pool, fn): fn runs on the pool, the task resumes on the loop.
 template <class F>
-class executor_awaiter final : public cancellable_wait {
+class [[nodiscard]] executor_awaiter final : public cancellable_wait {
   using result_type = std::invoke_result_t<F&>;
   using stored_type = loop_detail::value_or_monostate_t<result_type>;
   enum status { pending, done, cancelled, abandoned };

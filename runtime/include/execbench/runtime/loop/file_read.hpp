@@ -16,7 +16,7 @@
 
 namespace execbench::rt {
 
-class file_read_awaiter {
+class [[nodiscard]] file_read_awaiter {
  public:
   file_read_awaiter(event_loop& l, const reactor_read& read) noexcept
       : loop_(&l), read_(read), inline_(!l.reactor_->supports_read()) {}

@@ -46,7 +46,7 @@ task<void> gather_one(join_handle<T>& h, std::optional<value_or_monostate_t<T>>&
       co_await h;
       out.emplace();
     } else {
-      out.emplace(co_await h);
+      out.emplace(co_await std::move(h));  // the value moved out: gather hands it on
     }
   } catch (...) {
     if (!first_error) {
@@ -147,7 +147,7 @@ task<T> event_loop::wait_for(join_handle<T> h, duration timeout) {
       timer.cancel();
       co_return;
     } else {
-      T value = co_await h;
+      T value = co_await std::move(h);
       timer.cancel();
       co_return value;
     }

@@ -12,7 +12,7 @@
 namespace execbench::rt {
 
 // co_await loop.readable(fd) / loop.writable(fd); cancellable.
-class fd_awaiter final : public cancellable_wait {
+class [[nodiscard]] fd_awaiter final : public cancellable_wait {
  public:
   fd_awaiter(event_loop& l, int fd, bool write) noexcept : loop_(&l), fd_(fd), write_(write) {}
   fd_awaiter(const fd_awaiter&) = delete;

@@ -14,7 +14,7 @@ namespace execbench::rt {
 
 // co_await loop.sleep(d): resumes no earlier than d later; co_await loop.sleep_until(t): no
 // earlier than t. Cancellable.
-class sleep_awaiter final : public cancellable_wait {
+class [[nodiscard]] sleep_awaiter final : public cancellable_wait {
  public:
   sleep_awaiter(event_loop& l, event_loop::duration d) noexcept
       : loop_(&l), delay_(d), deadline_(-1) {}
@@ -72,7 +72,7 @@ class sleep_awaiter final : public cancellable_wait {
 };
 
 // co_await loop.yield(): every other ready callback runs first.
-class yield_awaiter {
+class [[nodiscard]] yield_awaiter {
  public:
   explicit yield_awaiter(event_loop& l) noexcept : loop_(&l) {}
   bool await_ready() const noexcept { return false; }
@@ -94,6 +94,11 @@ class yield_awaiter {
 
 inline sleep_awaiter event_loop::sleep(duration d) noexcept {
   return sleep_awaiter(*this, d);
+}
+
+template <class Rep, class Period>
+sleep_awaiter event_loop::sleep(std::chrono::duration<Rep, Period> d) noexcept {
+  return sleep(std::chrono::ceil<duration>(d));
 }
 
 inline sleep_awaiter event_loop::sleep_until(clock::time_point t) noexcept {

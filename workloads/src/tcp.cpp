@@ -79,6 +79,7 @@ std::uint64_t now_ns() noexcept {
 struct connection {
   enum class phase { header, body, delayed, answering } state = phase::header;
   int fd = -1;
+  std::uint32_t watching = 0;  // the epoll events asked for it now (EPOLLIN from accept on)
   tcp_request_header header{};
   std::uint32_t header_got = 0;
   std::uint64_t body_left = 0;
@@ -194,11 +195,16 @@ void loopback_server::serve() {
   std::uint64_t armed_for = 0;
   std::vector<char> sink(chunk_bytes);
 
+  // What epoll reports for a connection, changed only when it differs: a request's round trip
+  // costs the server no epoll_ctl (a client sends nothing until it has its answer, so reading
+  // stays watched while an answer is delayed; writing is watched only when a send would block).
   auto watch = [&](std::uint64_t id, connection& c, std::uint32_t events) {
+    if (c.watching == events) return;
     epoll_event ev{};
     ev.events = events;
     ev.data.u64 = id;
     epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
+    c.watching = events;
   };
   auto drop = [&](std::uint64_t id) {
     auto it = conns.find(id);
@@ -235,7 +241,6 @@ void loopback_server::serve() {
       return;
     }
     c.state = connection::phase::delayed;
-    watch(id, c, 0);
     delays.emplace(now_ns() + std::uint64_t{c.header.delay_us} * 1000, id);
   };
   auto on_readable = [&](std::uint64_t id, connection& c) {
@@ -319,6 +324,7 @@ void loopback_server::serve() {
           setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
           connection c;
           c.fd = fd;
+          c.watching = EPOLLIN;
           const std::uint64_t cid = next_id++;
           conns.emplace(cid, c);
           add(fd, cid, EPOLLIN);
@@ -347,6 +353,16 @@ void loopback_server::serve() {
           answer(id, c);
         } else if (c.state == connection::phase::header || c.state == connection::phase::body) {
           on_readable(id, c);
+        } else if (c.state == connection::phase::delayed) {
+          // Readable before its answer: the client closed the connection (drop it), or sent
+          // ahead of the protocol (stop reading until the answer is out, rather than spin).
+          char byte;
+          const ssize_t r = recv(c.fd, &byte, 1, MSG_PEEK);
+          if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            drop(id);
+          } else if (r > 0) {
+            watch(id, c, 0);
+          }
         }
       }
     }

@@ -8,6 +8,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <utility>
 
 #include "execbench/reports/floor_names.hpp"
 #include "execbench/reports/number_format.hpp"
@@ -420,14 +421,15 @@ std::string metg_text(const report_summary& s, bool markdown) {
   text_table table;
   const auto start = [&] {
     table = text_table{};
-    table.header = {"runtime", "workers", "METG [range]", "own METG", "best efficiency", "n"};
-    table.numeric = {false, true, true, true, true, true};
+    table.header = {"rank", "runtime", "workers", "METG [range]", "own METG", "best efficiency",
+                    "n"};
+    table.numeric = {true, false, true, true, true, true, true};
   };
   const auto flush = [&] {
     if (family.empty()) return;
     const std::string what =
         "the task grain at which efficiency falls to the threshold, lower is better (own: "
-        "against the runtime's own best efficiency)";
+        "against the runtime's own best efficiency); runtimes whose ranges overlap share a rank";
     out += markdown ? "\n### metg/" + family + "\n\nMETG: " + what + ".\n\n" +
                           table.to_markdown()
                     : "\nmetg/" + family + ": " + what + "\n" + table.to_console(false);
@@ -439,7 +441,8 @@ std::string metg_text(const report_summary& s, bool markdown) {
       start();
     }
     table.rows.push_back(
-        {{r.runtime, ""},
+        {{r.rank == 0 ? "-" : std::to_string(r.rank), ""},
+         {r.runtime, ""},
          {std::to_string(r.workers), ""},
          {metg_figure(r.metg_us, r.low_us, r.high_us, r.below_us, r.best_efficiency), ""},
          {metg_figure(r.own_us, r.own_low_us, r.own_high_us, r.own_below_us, nan), ""},
@@ -535,7 +538,8 @@ std::string render_json(const report_summary& s) {
                                 {"own_us", finite_or_null(r.own_us)},
                                 {"own_below_us", finite_or_null(r.own_below_us)},
                                 {"best_efficiency", finite_or_null(r.best_efficiency)},
-                                {"n", r.n}});
+                                {"n", r.n},
+                                {"rank", r.rank == 0 ? nlohmann::json() : nlohmann::json(r.rank)}});
   }
   document["workloads"] = nlohmann::json::array();
   for (const auto& w : s.workloads) {
@@ -719,13 +723,43 @@ report_summary summarise(const report& input) {
                      if (a_primitive != b_primitive) return b_primitive;
                      return a.workload < b.workload;
                    });
+  // Lowest METG first: a crossing below the sweep at its bound (the finest grain, which it is
+  // under), the crossings by their grain, then the runtimes that never reached the threshold,
+  // the nearest first.
+  const auto rank = [](const metg_summary_row& r) {
+    if (!std::isnan(r.metg_us)) return std::pair{r.metg_us, 0.0};
+    if (!std::isnan(r.below_us)) return std::pair{r.below_us, 0.0};
+    return std::pair{inf, std::isnan(r.best_efficiency) ? 0.0 : -r.best_efficiency};
+  };
   std::stable_sort(result.metg.begin(), result.metg.end(),
-                   [](const metg_summary_row& a, const metg_summary_row& b) {
+                   [&](const metg_summary_row& a, const metg_summary_row& b) {
                      if (a.family != b.family) return a.family < b.family;
-                     const double x = std::isnan(a.metg_us) ? inf : a.metg_us;
-                     const double y = std::isnan(b.metg_us) ? inf : b.metg_us;
-                     return x < y;
+                     return rank(a) < rank(b);
                    });
+  // Ranks by the ranges, so that runtimes that cannot be told apart share one: a row whose
+  // range overlaps its rank's leader's joins it. A crossing's range runs from metg_low_us
+  // (below the sweep: 0) to metg_high_us (never: no end); one below the sweep from 0 to its bound.
+  const auto range_of = [](const metg_summary_row& r) {
+    if (std::isnan(r.metg_us)) return std::pair{0.0, r.below_us};
+    return std::pair{std::isnan(r.low_us) ? 0.0 : r.low_us,
+                     std::isnan(r.high_us) ? inf : r.high_us};
+  };
+  std::string family;
+  std::size_t rank_now = 0;
+  std::pair<double, double> leader{};
+  for (auto& r : result.metg) {
+    if (r.family != family) {
+      family = r.family;
+      rank_now = 0;
+    }
+    if (std::isnan(r.metg_us) && std::isnan(r.below_us)) continue;  // never: unranked
+    const auto range = range_of(r);
+    if (rank_now == 0 || range.first > leader.second || leader.first > range.second) {
+      ++rank_now;
+      leader = range;
+    }
+    r.rank = rank_now;
+  }
   if (result.workloads.empty() && result.metg.empty())
     throw input_error(input.path + ": no successful benchmark rows to summarise");
   return result;

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "reports_test_support.hpp"
 
@@ -347,8 +350,9 @@ TEST(summarise, lists_the_host_floors_and_what_was_not_measured) {
 
 namespace execbench::reports {
 
-// METG rows are not ranked by their sweep's speed: a table per family, lowest METG first, a
-// runtime that never reached the threshold last, with how far it got.
+// METG rows are not ranked by their sweep's speed: a table per family, lowest METG first (one
+// still above the threshold at the sweep's finest grain first of all), a runtime that never
+// reached the threshold last, with how far it got. execbench writes a missing figure as null.
 TEST(summarise, lists_metg_rows_by_their_grain) {
   const auto row = [](const std::string& name, const std::string& counters) {
     return R"({"name": ")" + name + R"(", "run_name": ")" + name +
@@ -361,22 +365,41 @@ TEST(summarise, lists_metg_rows_by_their_grain) {
       "," +
       row("metg/cpu/asio/workers:2/process_time/real_time",
           R"("metg_us": 1.35, "metg_low_us": 1.32, "metg_high_us": 1.45, "best_efficiency": 0.98,
-             "metg_n": 3, "metg_own_us": 1.31, "metg_own_below_us": 1.22)");
+             "metg_n": 3, "metg_own_us": 1.31, "metg_own_below_us": 1.22)") +
+      "," +
+      row("metg/cpu/tbb/workers:2/process_time/real_time",
+          R"("metg_us": null, "metg_below_us": 1.22, "best_efficiency": 0.99, "metg_n": 3)") +
+      "," +
+      row("metg/cpu/loop/workers:1/process_time/real_time",
+          R"("metg_us": null, "best_efficiency": 0.01, "metg_n": 3)") +
+      "," +
+      row("metg/cpu/loop_offload/workers:2/process_time/real_time",
+          R"("metg_us": 1.5, "metg_low_us": 1.2, "metg_high_us": 2.0, "best_efficiency": 0.97,
+             "metg_n": 3)");
   const report_summary summary =
       summarise(parse_report(R"({"context": {}, "benchmarks": [)" + rows + "]}", "metg.json"));
   EXPECT_TRUE(summary.workloads.empty());
-  ASSERT_EQ(summary.metg.size(), 2u);
-  EXPECT_EQ(summary.metg[0].runtime, "asio");
-  EXPECT_DOUBLE_EQ(summary.metg[0].metg_us, 1.35);
-  EXPECT_TRUE(std::isnan(summary.metg[1].metg_us));
+  // In order, with their ranks: below 1.22 [0, 1.22]; 1.35 [1.32, 1.45], apart from it; 1.5
+  // [1.2, 2.0], overlapping 1.35's range, so tied with it; the two that never got there.
+  ASSERT_EQ(summary.metg.size(), 5u);
+  std::vector<std::pair<std::string, std::size_t>> order;
+  for (const auto& r : summary.metg) order.emplace_back(r.runtime, r.rank);
+  EXPECT_EQ(order, (std::vector<std::pair<std::string, std::size_t>>{
+                       {"tbb", 1}, {"asio", 2}, {"loop_offload", 2}, {"thread_pool", 0},
+                       {"loop", 0}}));
+  EXPECT_DOUBLE_EQ(summary.metg[1].metg_us, 1.35);
+  EXPECT_TRUE(std::isnan(summary.metg[3].metg_us));
   const std::string text = render_summary(summary, summary_format::console);
   EXPECT_NE(text.find("1.35 µs [1.32 µs–1.45 µs]"), std::string::npos) << text;
   EXPECT_NE(text.find("never (best efficiency 0.4998)"), std::string::npos) << text;
   EXPECT_EQ(text.find("runs/s"), std::string::npos) << text;
   EXPECT_EQ(text.find("Best per workload"), std::string::npos) << text;
   const auto document = nlohmann::json::parse(render_summary(summary, summary_format::json));
-  EXPECT_EQ(document["metg"][0]["metg_us"], 1.35);
-  EXPECT_TRUE(document["metg"][1]["metg_us"].is_null());
+  EXPECT_TRUE(document["metg"][0]["metg_us"].is_null());
+  EXPECT_EQ(document["metg"][1]["metg_us"], 1.35);
+  EXPECT_EQ(document["metg"][2]["rank"], 2);
+  EXPECT_TRUE(document["metg"][3]["metg_us"].is_null());
+  EXPECT_TRUE(document["metg"][3]["rank"].is_null());
 }
 
 }  // namespace execbench::reports

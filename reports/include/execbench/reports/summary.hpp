@@ -73,6 +73,10 @@ struct metg_summary_row {
                                                                          ///< its own best
   double best_efficiency = 0;
   std::size_t n = 0;  ///< repetitions at the crossing
+  /// 1 for the lowest METG of its family and every row whose range overlaps it (tied), then 2
+  /// for the next row not tied with a rank-1 leader, and so on; 0 for a runtime that never
+  /// reached the threshold (unranked).
+  std::size_t rank = 0;
 };
 
 /// Summaries of every workload of one report: workloads by name, then the primitives by name.

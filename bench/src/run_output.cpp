@@ -266,6 +266,9 @@ void report_keeper::ReportRuns(const std::vector<Run>& runs) {
   if (kept.empty()) return;
   std::lock_guard lock(mutex_);
   display_->ReportRuns(kept);
+  // Each finished row reaches the terminal, a pipe (execbench | tee) or a log at once, not when
+  // stdio's buffer fills or the run ends.
+  display_->GetOutputStream().flush();
   file_->ReportRuns(kept);
   for (const auto& run : kept) {
     if (run.run_type != Run::RT_Iteration) continue;

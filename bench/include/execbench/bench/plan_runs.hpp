@@ -3,7 +3,6 @@
 // check and its efficiency against the ideal each come from here, so that both price a run alike.
 #pragma once
 
-#include <exception>
 #include <string>
 
 #include <benchmark/benchmark.h>
@@ -33,18 +32,9 @@ class plan_runs {
   bool run_once(benchmark::State& state, watched_runtime<R>& watched, const row_info& row,
                 const std::string& context) {
     watched.watchdog().progress();
-    try {
+    return ran_or_reported(state, watched, row, context, [&] {
       watched.get().run(workloads::run_plan(watched.get(), run_, dispatch_));
-    } catch (const std::exception& e) {
-      state.SkipWithError(
-          (watched.watchdog().stalled() ? stall_message(row) : context + ": " + e.what()).c_str());
-      return false;
-    } catch (const rt::cancelled_error& e) {  // not a std::exception (task_context.hpp)
-      state.SkipWithError(
-          (watched.watchdog().stalled() ? stall_message(row) : context + ": " + e.what()).c_str());
-      return false;
-    }
-    return true;
+    });
   }
 
   // The last run's check. False, with `context`: the problem reported, when its result is wrong.

@@ -89,6 +89,27 @@ inline std::string stall_message(const row_info& row) {
   return row.name + ": an iteration made no progress for " + limit + "; its tasks were cancelled";
 }
 
+// Runs `run()` (one whole run on watched's runtime). False, with the row's error reported, when
+// it throws: a stall as such, else `context`: what was thrown. A cancellation is caught by name,
+// as it is not a std::exception (task_context.hpp).
+template <class Watched, class Run>
+bool ran_or_reported(benchmark::State& state, Watched& watched, const row_info& row,
+                     const std::string& context, Run run) {
+  const auto report = [&](const char* what) {
+    state.SkipWithError(
+        (watched.watchdog().stalled() ? stall_message(row) : context + ": " + what).c_str());
+    return false;
+  };
+  try {
+    run();
+  } catch (const std::exception& e) {
+    return report(e.what());
+  } catch (const rt::cancelled_error& e) {
+    return report(e.what());
+  }
+  return true;
+}
+
 // How a primitive row warms up on its runtime before it is timed: each row builds its runtime
 // anew, and its first iterations pay for what later ones reuse. post_local on loop, for one:
 // its first two iterations grow the loop's two callback queues to 1,000,000 entries each and
@@ -109,15 +130,9 @@ bool timed_loop(benchmark::State& state, const row_info& row, watched_runtime<R>
   auto one = [&]() -> bool {
     watched.watchdog().progress();
     std::size_t got = 0;
-    try {
-      got = watched.get().run(as_spawned(watched.get(), make_work()));
-    } catch (const std::exception& e) {
-      state.SkipWithError(
-          (watched.watchdog().stalled() ? stall_message(row) : row.name + ": " + e.what()).c_str());
-      return false;
-    } catch (const rt::cancelled_error& e) {  // not a std::exception (task_context.hpp)
-      state.SkipWithError(
-          (watched.watchdog().stalled() ? stall_message(row) : row.name + ": " + e.what()).c_str());
+    if (!ran_or_reported(state, watched, row, row.name, [&] {
+          got = watched.get().run(as_spawned(watched.get(), make_work()));
+        })) {
       return false;
     }
     if (got != expected) {

@@ -134,10 +134,8 @@ void run_metg(benchmark::State& state, const metg_row& row) {
 template <rt::runtime R>
 std::vector<std::size_t> metg_worker_counts(const options& opts) {
   if constexpr (constexpr std::size_t fixed = R::traits.fixed_workers; fixed != 0) {
-    const bool wanted = opts.workers.empty() ||
-                        std::find(opts.workers.begin(), opts.workers.end(), fixed) !=
-                            opts.workers.end();
-    return wanted ? std::vector<std::size_t>{fixed} : std::vector<std::size_t>{};
+    return fixed_workers_wanted<R>(opts) ? std::vector<std::size_t>{fixed}
+                                         : std::vector<std::size_t>{};
   }
   if (!opts.workers.empty()) return opts.workers;
   return {std::max<std::size_t>(1, std::thread::hardware_concurrency())};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -41,6 +42,15 @@ inline const std::vector<std::size_t> default_primitive_workers = {1, 2};
 // Where the blocking runtimes run timers_1k by default: 1,000 sleeps of 10 ms that each hold a
 // thread take about 1,000 x 10 ms / N, 160 ms at 64 workers (but 5 s at 2).
 inline constexpr std::size_t default_blocking_timer_workers = 64;
+
+// Whether a runtime with a fixed thread count (runtime_traits.hpp) has rows of a workload or
+// METG family at that count: when --workers lists it or is absent.
+template <rt::runtime R>
+bool fixed_workers_wanted(const options& opts) {
+  static_assert(R::traits.fixed_workers != 0);
+  return opts.workers.empty() || std::find(opts.workers.begin(), opts.workers.end(),
+                                           R::traits.fixed_workers) != opts.workers.end();
+}
 
 // The worker counts at which primitive `p` is registered for runtime R; empty: not at all.
 template <rt::runtime R>

@@ -66,10 +66,7 @@ std::vector<std::pair<std::size_t, double>> over_budget_workers(
 template <rt::runtime R>
 std::vector<std::size_t> workload_worker_counts(const planned_workload& w, const options& opts) {
   if constexpr (constexpr std::size_t fixed = R::traits.fixed_workers; fixed != 0) {
-    const bool wanted =
-        opts.workers.empty() ||
-        std::find(opts.workers.begin(), opts.workers.end(), fixed) != opts.workers.end();
-    if (!wanted) return {};
+    if (!fixed_workers_wanted<R>(opts)) return {};
     if (opts.workers.empty() && !over_budget_workers<R>(w).empty()) return {};
     return {fixed};
   }

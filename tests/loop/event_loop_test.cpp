@@ -383,6 +383,34 @@ TEST_F(event_loop_test, cancellation_from_another_thread) {
   EXPECT_EQ(saw_cancel.load(), 1);
 }
 
+// As asyncio's: a task cancelled before its first step ends with cancelled_error, and its body
+// never runs.
+TEST_F(event_loop_test, a_task_cancelled_before_it_starts_never_runs_its_body) {
+  rt::event_loop loop;
+  std::atomic<int> ran{0};
+  auto body = [](std::atomic<int>* r) -> rt::task<int> {
+    r->fetch_add(1);
+    co_return 1;
+  };
+  auto h = loop.create_task(body(&ran));
+  h.cancel();
+  EXPECT_THROW(loop.run_until_complete(h), rt::cancelled_error);
+  // From a task on the loop: spawned and cancelled in the same step.
+  auto spawner = [body](rt::event_loop& l, std::atomic<int>* r) -> rt::task<bool> {
+    auto inner = l.create_task(body(r));
+    inner.cancel();
+    try {
+      co_await inner;
+    } catch (const rt::cancelled_error&) {
+      co_return true;
+    }
+    co_return false;
+  };
+  EXPECT_TRUE(loop.run_until_complete(spawner(loop, &ran)));
+  EXPECT_EQ(ran.load(), 0);
+  EXPECT_EQ(rt::live_frames().load(), frames_at_start_);
+}
+
 TEST_F(event_loop_test, a_cancelled_awaiter_passes_the_cancellation_on) {
   rt::event_loop loop;
   std::atomic<int> cleanups{0}, saw_cancel{0};

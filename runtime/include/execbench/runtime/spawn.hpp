@@ -174,6 +174,7 @@ struct root_promise : promise_base {
 template <class T>
 root_coro run_root(join_state<T>* s, task<T> t) {
   try {
+    s->throw_if_cancelled();  // cancelled before its first step: its body never runs (asyncio)
     if constexpr (std::is_void_v<T>) {
       co_await std::move(t);
       s->set_value();
@@ -218,16 +219,25 @@ class join_awaiter final : public cancellable_wait {
     scheduler& where = ctx_ != nullptr ? ctx_->sched() : st_->sched();
     // Register the wait before parking: once parked, the task may finish and resume the caller
     // on another thread, whose end_wait must not be followed by a late begin_wait here.
-    if (ctx_ != nullptr && !ctx_->begin_wait(this)) st_->cancel_unless_done();
+    if (ctx_ != nullptr && !ctx_->begin_wait(this)) cancel_wait();
     if (!st_->park(caller, where)) {
       if (ctx_ != nullptr) ctx_->end_wait(this);
       return false;
     }
     return true;
   }
-  void cancel_wait() noexcept override { st_->cancel_unless_done(); }
+  void cancel_wait() noexcept override {
+    passed_on_ = true;
+    st_->cancel_unless_done();
+  }
   result await_resume() {
-    if (ctx_ != nullptr) ctx_->end_wait(this);
+    if (ctx_ != nullptr) {
+      ctx_->end_wait(this);
+      // The awaiting task's cancellation went to the awaited one, whose outcome is the answer
+      // (asyncio's): its cancelled_error, or its value if it caught the cancellation and
+      // finished. Either way the request is spent here.
+      if (passed_on_) ctx_->take_cancel();
+    }
     if constexpr (Moving) {
       return st_->take();
     } else {
@@ -238,6 +248,7 @@ class join_awaiter final : public cancellable_wait {
  private:
   join_state<T>* st_;
   task_context* ctx_ = nullptr;
+  bool passed_on_ = false;  // the awaiting task's cancellation was passed on to the awaited
 };
 
 }  // namespace detail

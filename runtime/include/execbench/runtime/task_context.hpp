@@ -132,14 +132,18 @@ class task_context {
 
   scheduler& sched() const noexcept { return *sched_; }
 
+  // Whether a cancellation was requested and has not yet been thrown at the task.
   bool cancel_requested() const noexcept { return cancel_.load(std::memory_order_acquire); }
 
   // Ask the task to stop: it sees cancelled_error at its current await point or its next one.
-  // Callable from any thread, any number of times. For a task of a confining scheduler, the
-  // wait is cut short on the scheduler's thread: at once when called there, else soon.
+  // Callable from any thread, any number of times; requests made before the task sees one are
+  // one cancellation. Once thrown, the request is spent (asyncio's semantics): a task that
+  // catches cancelled_error may go on awaiting, and a later request cancels it again. For a
+  // task of a confining scheduler, the wait is cut short on the scheduler's thread: at once when
+  // called there, else soon.
   void request_cancel() noexcept {
-    if (cancel_.exchange(true, std::memory_order_acq_rel)) return;
     if (confined_) {
+      if (cancel_.exchange(true, std::memory_order_acq_rel)) return;
       if (sched_->on_task_thread()) {
         deliver_cancel_here();
       } else {
@@ -147,7 +151,11 @@ class task_context {
       }
       return;
     }
+    // Under the lock, so that the task spending a request (take_cancel) and a new request
+    // cutting its next wait short cannot cross: a wait is cut short only for a request that is
+    // still there to be thrown when it resumes.
     std::lock_guard<spin_lock> lock(lock_);
+    if (cancel_.exchange(true, std::memory_order_acq_rel)) return;
     if (wait_ != nullptr) wait_->cancel_wait();
   }
 
@@ -175,9 +183,19 @@ class task_context {
     if (wait_ == w) wait_ = nullptr;
   }
 
-  // Throws cancelled_error when cancellation was requested; awaiters call it in await_resume.
-  void throw_if_cancelled() const {
-    if (cancel_requested()) throw cancelled_error{};
+  // Spends a requested cancellation: true when there was one (the caller then throws it, or
+  // has passed it on, as a join does to the task it awaits). On the task's own thread.
+  bool take_cancel() noexcept {
+    if (!cancel_.load(std::memory_order_acquire)) return false;
+    if (confined_) return cancel_.exchange(false, std::memory_order_acq_rel);
+    std::lock_guard<spin_lock> lock(lock_);
+    return cancel_.exchange(false, std::memory_order_acq_rel);
+  }
+
+  // Throws cancelled_error when a cancellation was requested, spending it; awaiters call it in
+  // await_resume.
+  void throw_if_cancelled() {
+    if (take_cancel()) throw cancelled_error{};
   }
 
  private:

@@ -251,7 +251,8 @@ TYPED_TEST_P(runtime_suite, shutdown_cancels_pending_tasks) {
     ASSERT_TRUE(h.done());
     EXPECT_THROW(h.get(), cancelled_error);
   }
-  EXPECT_EQ(cleaned.load(), count);
+  // Each task that started has run its cleanup; one that had not started never runs its body.
+  EXPECT_EQ(cleaned.load(), started.load());
 }
 
 // From another thread: the loop runtimes run their loop on the caller's thread, so another
@@ -744,6 +745,72 @@ TYPED_TEST_P(runtime_suite, a_catch_of_std_exception_does_not_swallow_a_cancella
   EXPECT_FALSE(swallowed.load());
 }
 
+// As asyncio's: a cancellation, once thrown, is spent. The task that catches it may go on
+// awaiting (a cleanup that sleeps, say) without seeing it again; a later cancel() cancels it
+// again.
+TYPED_TEST_P(runtime_suite, a_caught_cancellation_is_spent_and_a_later_one_cancels_again) {
+  watchdog wd("a_caught_cancellation_is_spent_and_a_later_one_cancels_again");
+  TypeParam rt(workers);
+  std::atomic<int> stage{0};
+  auto sleeper = [](TypeParam& r, std::atomic<int>* st) -> task<int> {
+    int caught = 0;
+    st->store(1);
+    try {
+      co_await r.sleep(1h);
+    } catch (const cancelled_error&) {
+      caught += 10;
+    }
+    co_await r.sleep(1ms);  // a cleanup that awaits: the spent cancellation does not end it
+    co_await r.yield();
+    st->store(2);
+    try {
+      co_await r.sleep(1h);
+    } catch (const cancelled_error&) {
+      caught += 1;
+    }
+    co_return caught;
+  };
+  auto main = [sleeper](TypeParam& r, std::atomic<int>* st) -> task<int> {
+    auto h = spawn(r, sleeper(r, st));
+    co_await wait_until(r, st, 1);
+    h.cancel();
+    co_await wait_until(r, st, 2);
+    h.cancel();
+    co_return co_await h;
+  };
+  EXPECT_EQ(rt.run(main(rt, &stage)), 11);
+}
+
+// As asyncio's: the cancellation of a task that awaits another is passed on to it, and the
+// awaited task's outcome is the answer. Here it catches the cancellation and returns a value,
+// which the awaiting task gets; the request is spent, so that task goes on awaiting.
+TYPED_TEST_P(runtime_suite, a_passed_on_cancellation_the_awaited_task_absorbs_is_spent) {
+  watchdog wd("a_passed_on_cancellation_the_awaited_task_absorbs_is_spent");
+  TypeParam rt(workers);
+  std::atomic<int> started{0};
+  auto inner = [](TypeParam& r, std::atomic<int>* s) -> task<int> {
+    s->store(1);
+    try {
+      co_await r.sleep(1h);
+    } catch (const cancelled_error&) {
+      co_return 5;
+    }
+    co_return 0;
+  };
+  auto outer = [inner](TypeParam& r, std::atomic<int>* s) -> task<int> {
+    const int v = co_await spawn(r, inner(r, s));
+    co_await r.sleep(1ms);
+    co_return v * 10;
+  };
+  auto main = [outer](TypeParam& r, std::atomic<int>* s) -> task<int> {
+    auto h = spawn(r, outer(r, s));
+    co_await wait_until(r, s, 1);
+    h.cancel();
+    co_return co_await h;
+  };
+  EXPECT_EQ(rt.run(main(rt, &started)), 50);
+}
+
 // ---- asyncio's Event ----
 
 // A task that waits on an event, then counts itself.
@@ -850,6 +917,8 @@ REGISTER_TYPED_TEST_SUITE_P(runtime_suite,
                             ping_pong_through_handoffs,
                             a_result_is_read_any_number_of_times_and_moved_out_on_request,
                             a_catch_of_std_exception_does_not_swallow_a_cancellation,
+                            a_caught_cancellation_is_spent_and_a_later_one_cancels_again,
+                            a_passed_on_cancellation_the_awaited_task_absorbs_is_spent,
                             an_event_wakes_every_waiter_and_stays_set_until_cleared,
                             a_cancelled_event_waiter_leaves_the_others_waiting,
                             an_event_set_from_another_thread_wakes_its_waiters);

@@ -16,7 +16,7 @@
 //   descriptor_table.hpp  who waits for which descriptor
 //   sleep.hpp             sleep, sleep_until and yield
 //   readiness.hpp         readable and writable
-//   futures.hpp           gather and wait_for
+//   futures.hpp           gather (as a member) and wait_for
 //   executor.hpp          run_in_executor (on an executor_pool.hpp)
 //
 // Threads: schedule, post, call_soon, call_soon_threadsafe, stop, create_task and the
@@ -47,6 +47,7 @@
 #include "execbench/runtime/loop/ready_queue.hpp"
 #include "execbench/runtime/loop/timer_queue.hpp"
 #include "execbench/runtime/loop/wait_slot.hpp"
+#include "execbench/runtime/gather.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"
 #include "execbench/runtime/task_context.hpp"
@@ -76,7 +77,7 @@ namespace loop_detail {
 inline constinit thread_local event_loop* current_loop = nullptr;
 
 template <class T>
-using value_or_monostate_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+using value_or_monostate_t = rt::value_or_monostate_t<T>;
 
 }  // namespace loop_detail
 
@@ -230,11 +231,10 @@ class event_loop : public scheduler {
   template <class F>
   executor_awaiter<std::decay_t<F>> run_in_executor(executor_pool& pool, F&& fn);
 
-  // Spawn every task, await them all, yield their values (std::monostate for void tasks). On the
-  // first failure the others are cancelled and awaited, then it is rethrown: no child outlives
-  // the gather.
+  // Spawn every task on this loop, await them all, yield their values (std::monostate for void
+  // tasks): rt::gather (gather.hpp), with asyncio's semantics.
   template <class... Ts>
-  task<std::tuple<loop_detail::value_or_monostate_t<Ts>...>> gather(task<Ts>... ts);
+  task<std::tuple<value_or_monostate_t<Ts>...>> gather(task<Ts>... ts);
 
   // Await `t`; if it has not finished after `timeout`, cancel it, wait for it to end and throw
   // timeout_error.

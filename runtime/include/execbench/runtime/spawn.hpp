@@ -34,9 +34,29 @@ class join_handle;
 namespace detail {
 class join_state_base;
 struct root_promise;
+struct handle_access;
 }  // namespace detail
 
 namespace detail {
+
+// Told once when a spawned task ends: a task awaiting it (join_awaiter), a gather's slot, a task
+// group's member. A node of the task's list of waiters, in the waiter's own storage (waiting
+// allocates nothing); told in the order they arrived, as asyncio calls done callbacks. Any
+// number of them may wait on one task.
+class join_waiter {
+ public:
+  // The task has ended (its value or exception is set). Called on the thread it ended on,
+  // outside the join state's lock; the node may be gone once this returns.
+  virtual void on_done() noexcept = 0;
+  // The task's runtime destroyed it without letting it end (root_registry::destroy_all): the
+  // waiter lets go of what it holds, and is not resumed.
+  virtual void on_dropped() noexcept {}
+
+  join_waiter* next_ = nullptr;  // the join state's list (under its lock)
+
+ protected:
+  ~join_waiter() = default;
+};
 
 // The coroutine that owns a spawned task: it awaits it and stores the outcome.
 struct root_coro {
@@ -68,12 +88,13 @@ class join_state_base : public root_node {
     while (!done_.load(std::memory_order_acquire)) done_.wait(false, std::memory_order_acquire);
   }
 
-  // Park `waiter` until completion; false if already done (then do not suspend).
-  bool park(std::coroutine_handle<> waiter, scheduler& where) noexcept {
+  // Tell `w` when the task ends; false if it has already (then nothing will be told).
+  bool add_waiter(join_waiter* w) noexcept {
     std::lock_guard<spin_lock> lock(join_lock_);
     if (done_.load(std::memory_order_relaxed)) return false;  // set under this lock
-    waiter_ = waiter;
-    waiter_sched_ = &where;
+    w->next_ = nullptr;
+    (waiters_tail_ != nullptr ? waiters_tail_->next_ : waiters_head_) = w;
+    waiters_tail_ = w;
     return true;
   }
 
@@ -91,9 +112,19 @@ class join_state_base : public root_node {
 
   std::coroutine_handle<root_promise> frame_;
 
-  spin_lock join_lock_;  // orders done_ against park(): a waiter parks before it, or not at all
-  std::coroutine_handle<> waiter_;
-  scheduler* waiter_sched_ = nullptr;
+  // Takes the waiters off the list and marks the task done (under the lock); the waiters, oldest
+  // first, and whether a thread waits in wait().
+  join_waiter* mark_done(bool& notify) noexcept {
+    std::lock_guard<spin_lock> lock(join_lock_);
+    done_.store(true, std::memory_order_release);
+    notify = thread_waiting_;
+    waiters_tail_ = nullptr;
+    return std::exchange(waiters_head_, nullptr);
+  }
+
+  spin_lock join_lock_;  // orders done_ against add_waiter: a waiter is added before it, or not
+  join_waiter* waiters_head_ = nullptr;  // under join_lock_, oldest first
+  join_waiter* waiters_tail_ = nullptr;
   std::atomic<bool> done_{false};  // written under join_lock_; read without it by done()
   bool thread_waiting_ = false;    // a thread blocks in wait(): completion must notify
 };
@@ -207,7 +238,7 @@ struct join_result<void, true> {
 // Awaits a spawned task's end. Moving: yields its value moved out (a handle awaited as an
 // rvalue); else a reference to it, readable again later.
 template <class T, bool Moving>
-class join_awaiter final : public cancellable_wait {
+class join_awaiter final : public cancellable_wait, public join_waiter {
   using result = typename join_result<T, Moving>::type;
 
  public:
@@ -216,16 +247,18 @@ class join_awaiter final : public cancellable_wait {
   template <class Promise>
   bool await_suspend(std::coroutine_handle<Promise> caller) noexcept {
     ctx_ = context_of(caller);
-    scheduler& where = ctx_ != nullptr ? ctx_->sched() : st_->sched();
-    // Register the wait before parking: once parked, the task may finish and resume the caller
-    // on another thread, whose end_wait must not be followed by a late begin_wait here.
+    where_ = ctx_ != nullptr ? &ctx_->sched() : &st_->sched();
+    caller_ = caller;
+    // Register the wait before joining the waiters: once there, the task may finish and resume
+    // the caller on another thread, whose end_wait must not be followed by a late begin_wait.
     if (ctx_ != nullptr && !ctx_->begin_wait(this)) cancel_wait();
-    if (!st_->park(caller, where)) {
+    if (!st_->add_waiter(this)) {
       if (ctx_ != nullptr) ctx_->end_wait(this);
       return false;
     }
     return true;
   }
+  void on_done() noexcept override { where_->schedule(caller_); }
   void cancel_wait() noexcept override {
     passed_on_ = true;
     st_->cancel_unless_done();
@@ -248,6 +281,8 @@ class join_awaiter final : public cancellable_wait {
  private:
   join_state<T>* st_;
   task_context* ctx_ = nullptr;
+  scheduler* where_ = nullptr;  // resumes the caller: its own runtime's, else the task's
+  std::coroutine_handle<> caller_;
   bool passed_on_ = false;  // the awaiting task's cancellation was passed on to the awaited
 };
 
@@ -264,6 +299,8 @@ namespace execbench::rt {
 template <class T>
 class [[nodiscard]] join_handle {
  public:
+  using value_type = T;
+
   join_handle() noexcept = default;
   explicit join_handle(std::shared_ptr<detail::join_state<T>> st) noexcept : st_(std::move(st)) {}
 
@@ -304,7 +341,16 @@ class [[nodiscard]] join_handle {
     st_->wait();
   }
 
+  friend struct detail::handle_access;
   std::shared_ptr<detail::join_state<T>> st_;
+};
+
+// For the library's awaitables over handles (gather, task groups): a handle's state.
+struct detail::handle_access {
+  template <class T>
+  static const std::shared_ptr<join_state<T>>& state(const join_handle<T>& h) noexcept {
+    return h.st_;
+  }
 };
 
 // Start `t` on `s`: it runs concurrently with the caller, first resumed by `s`.
@@ -426,28 +472,24 @@ inline void detail::join_state_base::complete() noexcept {
 inline void detail::join_state_base::abandon() noexcept {
   set_abandoned();
   bool notify = false;
-  {
-    std::lock_guard<spin_lock> lock(join_lock_);
-    done_.store(true, std::memory_order_release);
-    waiter_ = {};  // its frame is being destroyed too, or will never be resumed
-    notify = thread_waiting_;
+  // Awaiting frames are being destroyed too, or will never be resumed: none is told it ended.
+  for (join_waiter* w = mark_done(notify); w != nullptr;) {
+    join_waiter* next = w->next_;  // read first: the node may go with the call
+    w->on_dropped();
+    w = next;
   }
   if (notify) done_.notify_all();
 }
 
 inline void detail::join_state_base::finish() noexcept {
-  std::coroutine_handle<> waiter;
-  scheduler* where = nullptr;
   bool notify = false;
-  {
-    std::lock_guard<spin_lock> lock(join_lock_);
-    done_.store(true, std::memory_order_release);
-    waiter = std::exchange(waiter_, {});
-    where = waiter_sched_;
-    notify = thread_waiting_;
-  }
+  join_waiter* w = mark_done(notify);
   if (notify) done_.notify_all();
-  if (waiter) where->schedule(waiter);
+  while (w != nullptr) {
+    join_waiter* next = w->next_;  // read first: a resumed waiter may end its node at once
+    w->on_done();
+    w = next;
+  }
 }
 
 inline bool root_registry::on_owner_thread() const noexcept {

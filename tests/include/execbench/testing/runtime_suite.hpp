@@ -22,11 +22,14 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <variant>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "execbench/runtime/event.hpp"
+#include "execbench/runtime/gather.hpp"
 #include "execbench/runtime/handoff.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"
@@ -892,6 +895,130 @@ TYPED_TEST_P(runtime_suite, an_event_set_from_another_thread_wakes_its_waiters) 
   setter.join();
 }
 
+// A value that comes once `e` is set.
+inline task<int> when_set(event* e, int v) {
+  co_await e->wait();
+  co_return v;
+}
+
+// As asyncio's: any number of tasks may await one task; each is resumed with its result.
+TYPED_TEST_P(runtime_suite, several_tasks_awaiting_one_task_all_get_its_result) {
+  watchdog wd("several_tasks_awaiting_one_task_all_get_its_result");
+  TypeParam rt(workers);
+  event go;
+  auto reader = [](join_handle<int> h) -> task<int> { co_return co_await h; };
+  auto main = [reader](TypeParam& r, event* e) -> task<int> {
+    auto awaited = spawn(r, when_set(e, 7));
+    std::vector<join_handle<int>> readers;
+    for (int i = 0; i < 5; ++i) readers.push_back(spawn(r, reader(awaited)));
+    co_await r.sleep(20ms);  // most readers are waiting by now (the rest find it done)
+    e->set();
+    int sum = 0;
+    for (auto& h : readers) sum += co_await h;
+    co_return sum;
+  };
+  EXPECT_EQ(rt.run(main(rt, &go)), 35);
+}
+
+// ---- gather (asyncio.gather) ----
+
+TYPED_TEST_P(runtime_suite, gather_yields_values_in_order_from_tasks_handles_and_vectors) {
+  watchdog wd("gather_yields_values_in_order_from_tasks_handles_and_vectors");
+  TypeParam rt(workers);
+  auto main = [](TypeParam& r) -> task<int> {
+    auto nothing = [](TypeParam& r2) -> task<void> { co_await r2.yield(); };
+    auto slow = [](TypeParam& r2, int v) -> task<int> {
+      co_await r2.sleep(5ms);
+      co_return v;
+    };
+    auto [a, b, none] = co_await rt::gather(slow(r, 1), answer(r), nothing(r));
+    static_assert(std::is_same_v<decltype(none), std::monostate>);
+    // Handles given as lvalues keep their values: readable again afterwards.
+    auto h1 = spawn(r, slow(r, 2));
+    auto h2 = spawn(r, answer(r));
+    auto [c, d] = co_await rt::gather(h1, h2);
+    const int again = co_await h1;
+    std::vector<task<int>> ts;
+    for (int i = 0; i < 10; ++i) ts.push_back(slow(r, i));
+    const std::vector<int> values = co_await rt::gather(std::move(ts));
+    int sum = 0;
+    for (int v : values) sum += v;
+    co_return a * 10000 + b * 100 + c * 1000 + d + again * 100000 + sum * 1000000;
+  };
+  EXPECT_EQ(rt.run(main(rt)), 45 * 1000000 + 2 * 100000 + 1 * 10000 + 2 * 1000 + 42 * 100 + 42);
+}
+
+// The first exception reaches the awaiter while the other task still waits (on an event set
+// only afterwards), and that task is not cancelled: it finishes with its value.
+TYPED_TEST_P(runtime_suite, gather_throws_the_first_exception_at_once_and_lets_the_others_run) {
+  watchdog wd("gather_throws_the_first_exception_at_once_and_lets_the_others_run");
+  TypeParam rt(workers);
+  event later;
+  auto main = [](TypeParam& r, event* e) -> task<int> {
+    auto waiting = spawn(r, when_set(e, 7));
+    auto fails = spawn(r, failing(r));
+    int caught = 0;
+    try {
+      co_await rt::gather(waiting, fails);
+    } catch (const std::runtime_error&) {
+      caught = 1;
+    }
+    const bool finished_before = waiting.done();
+    e->set();
+    co_return caught * 100 + (finished_before ? 50 : 0) + co_await waiting;
+  };
+  EXPECT_EQ(rt.run(main(rt, &later)), 107);
+}
+
+TYPED_TEST_P(runtime_suite, gather_with_return_exceptions_yields_every_outcome) {
+  watchdog wd("gather_with_return_exceptions_yields_every_outcome");
+  TypeParam rt(workers);
+  std::atomic<int> started{0}, cleaned{0};
+  auto main = [](TypeParam& r, std::atomic<int>* s, std::atomic<int>* c) -> task<int> {
+    auto sleeper = spawn(r, long_sleeper(r, s, c));
+    co_await wait_until(r, s, 1);
+    sleeper.cancel();
+    auto [ok, bad, cancelled] =
+        co_await rt::gather(rt::return_exceptions, spawn(r, answer(r)), spawn(r, failing(r)),
+                            std::move(sleeper));
+    int seen = ok.has_value() && ok.value() == 42 ? 1 : 0;
+    if (!bad.has_value() && !bad.cancelled()) {
+      try {
+        (void)bad.value();
+      } catch (const std::runtime_error& e) {
+        if (std::string(e.what()) == "boom") seen += 10;
+      }
+    }
+    if (!cancelled.has_value() && cancelled.cancelled()) seen += 100;
+    // The vector form: outcomes in order.
+    std::vector<join_handle<int>> hs{spawn(r, failing(r)), spawn(r, answer(r))};
+    const auto outcomes = co_await rt::gather(rt::return_exceptions, hs);
+    if (outcomes.size() == 2 && !outcomes[0].has_value() && outcomes[1].value() == 42) seen += 1000;
+    co_return seen;
+  };
+  EXPECT_EQ(rt.run(main(rt, &started, &cleaned)), 1111);
+}
+
+TYPED_TEST_P(runtime_suite, cancelling_a_gather_cancels_every_gathered_task) {
+  watchdog wd("cancelling_a_gather_cancels_every_gathered_task");
+  TypeParam rt(workers);
+  std::atomic<int> started{0}, cleaned{0};
+  auto gatherer = [](TypeParam& r, std::atomic<int>* s, std::atomic<int>* c) -> task<void> {
+    co_await rt::gather(long_sleeper(r, s, c), long_sleeper(r, s, c));
+  };
+  auto main = [gatherer](TypeParam& r, std::atomic<int>* s, std::atomic<int>* c) -> task<int> {
+    auto g = spawn(r, gatherer(r, s, c));
+    co_await wait_until(r, s, 2);
+    co_return co_await cancel_and_await(g);
+  };
+  EXPECT_EQ(rt.run(main(rt, &started, &cleaned)), 1);
+  auto cleaned_soon = [](TypeParam& r, std::atomic<int>* c) -> task<void> {
+    co_await wait_until(r, c, 2);
+  };
+  rt.run(cleaned_soon(rt, &cleaned));
+  EXPECT_EQ(cleaned.load(), 2);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(runtime_suite,
                             values_reach_the_awaiter,
                             exceptions_reach_the_awaiter,
@@ -921,7 +1048,12 @@ REGISTER_TYPED_TEST_SUITE_P(runtime_suite,
                             a_passed_on_cancellation_the_awaited_task_absorbs_is_spent,
                             an_event_wakes_every_waiter_and_stays_set_until_cleared,
                             a_cancelled_event_waiter_leaves_the_others_waiting,
-                            an_event_set_from_another_thread_wakes_its_waiters);
+                            an_event_set_from_another_thread_wakes_its_waiters,
+                            several_tasks_awaiting_one_task_all_get_its_result,
+                            gather_yields_values_in_order_from_tasks_handles_and_vectors,
+                            gather_throws_the_first_exception_at_once_and_lets_the_others_run,
+                            gather_with_return_exceptions_yields_every_outcome,
+                            cancelling_a_gather_cancels_every_gathered_task);
 
 }  // namespace execbench::runtime_tests
 // Runs the suite against the runtimes of a ::testing::Types<...> list, its tests named

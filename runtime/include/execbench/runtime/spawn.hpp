@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cassert>
+#include <cstdio>
 #include <concepts>
 #include <coroutine>
 #include <cstddef>
@@ -36,6 +37,25 @@ class join_state_base;
 struct root_promise;
 struct handle_access;
 }  // namespace detail
+
+// ---- exceptions nobody retrieved ----
+//
+// A spawned task that ended with an exception (not a cancellation) which nobody read (by
+// awaiting its handle, get(), a gather or a task group) is reported when its last handle goes:
+// asyncio's "Task exception was never retrieved". The handler is called on the thread that let
+// go of the task last; the default writes one line to stderr.
+using unretrieved_exception_handler = void (*)(const std::exception_ptr&) noexcept;
+
+namespace detail {
+inline void write_unretrieved(const std::exception_ptr& e) noexcept;
+inline std::atomic<unretrieved_exception_handler> unretrieved_handler{&write_unretrieved};
+}  // namespace detail
+
+// Replaces the handler (nullptr: the default); returns the one it replaces. Any thread.
+inline unretrieved_exception_handler set_unretrieved_exception_handler(
+    unretrieved_exception_handler h) noexcept {
+  return detail::unretrieved_handler.exchange(h != nullptr ? h : &detail::write_unretrieved);
+}
 
 namespace detail {
 
@@ -98,6 +118,16 @@ class join_state_base : public root_node {
     return true;
   }
 
+  // Reports an exception the task ended with that nobody retrieved (unretrieved_exception).
+  ~join_state_base() override;
+
+  void set_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
+  // The exception the finished task ended with (empty when it returned a value), retrieved.
+  std::exception_ptr error() const noexcept {
+    retrieved_.store(true, std::memory_order_relaxed);
+    return error_;
+  }
+
   // Called by the root frame after it has destroyed itself.
   void complete() noexcept;
   // Called when the runtime destroys the frame instead of letting it finish.
@@ -106,6 +136,16 @@ class join_state_base : public root_node {
 
  protected:
   virtual void set_abandoned() noexcept = 0;
+  void rethrow_if_error() const {
+    if (error_) {
+      retrieved_.store(true, std::memory_order_relaxed);
+      std::rethrow_exception(error_);
+    }
+  }
+
+  std::exception_ptr error_;
+  // Whether anyone has read the exception: awaited, get(), gathered, a task group's member.
+  mutable std::atomic<bool> retrieved_{false};
 
  public:  // for spawn, the registry and the awaiters below, not for users
   void finish() noexcept;
@@ -138,15 +178,14 @@ class join_state final : public join_state_base {
   void set_value(U&& v) {
     value_.emplace(std::forward<U>(v));
   }
-  void set_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
   // The finished task's value (its exception rethrown), as often as asked.
   const T& value() const {
-    if (error_) std::rethrow_exception(error_);
+    rethrow_if_error();
     return *value_;
   }
   // The value moved out: what a handle given up (an rvalue) reads.
   T take() {
-    if (error_) std::rethrow_exception(error_);
+    rethrow_if_error();
     return std::move(*value_);
   }
 
@@ -155,7 +194,6 @@ class join_state final : public join_state_base {
     if (!error_ && !value_) error_ = std::make_exception_ptr(cancelled_error{});
   }
   std::optional<T> value_;
-  std::exception_ptr error_;
 };
 
 template <>
@@ -164,10 +202,7 @@ class join_state<void> final : public join_state_base {
   using join_state_base::join_state_base;
 
   void set_value() noexcept { has_value_ = true; }
-  void set_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
-  void value() const {
-    if (error_) std::rethrow_exception(error_);
-  }
+  void value() const { rethrow_if_error(); }
   void take() const { value(); }
 
  private:
@@ -175,7 +210,6 @@ class join_state<void> final : public join_state_base {
     if (!error_ && !has_value_) error_ = std::make_exception_ptr(cancelled_error{});
   }
   bool has_value_ = false;
-  std::exception_ptr error_;
 };
 
 struct root_promise : promise_base {
@@ -296,8 +330,10 @@ struct std::coroutine_traits<execbench::rt::detail::root_coro, Args...> {
 
 namespace execbench::rt {
 
+// Not [[nodiscard]]: a task runs whether or not its handle is kept (the runtime's registry keeps
+// it), so dropping one is fine, as a task group's members' handles usually are.
 template <class T>
-class [[nodiscard]] join_handle {
+class join_handle {
  public:
   using value_type = T;
 
@@ -467,6 +503,28 @@ inline void detail::join_state_base::complete() noexcept {
   // the thread that runs it before it is destroyed.
   finish();
   sched().roots().remove(this);
+}
+
+inline void detail::write_unretrieved(const std::exception_ptr& e) noexcept {
+  const char* what = "an exception that is not a std::exception";
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    what = x.what();
+  } catch (...) {
+  }
+  std::fprintf(stderr, "execbench: a task's exception was never retrieved: %s\n", what);
+}
+
+inline detail::join_state_base::~join_state_base() {
+  if (!error_ || retrieved_.load(std::memory_order_relaxed)) return;
+  try {
+    std::rethrow_exception(error_);
+  } catch (const cancelled_error&) {
+    return;  // a cancellation is not a failure to report
+  } catch (...) {
+  }
+  unretrieved_handler.load()(error_);
 }
 
 inline void detail::join_state_base::abandon() noexcept {

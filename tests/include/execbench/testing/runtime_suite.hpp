@@ -33,6 +33,7 @@
 #include "execbench/runtime/handoff.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/task.hpp"
+#include "execbench/runtime/task_group.hpp"
 #include "execbench/runtime/runtime.hpp"
 #include "execbench/testing/watchdog.hpp"
 
@@ -1019,6 +1020,127 @@ TYPED_TEST_P(runtime_suite, cancelling_a_gather_cancels_every_gathered_task) {
   EXPECT_EQ(cleaned.load(), 2);
 }
 
+// ---- task groups (asyncio.TaskGroup) ----
+
+TYPED_TEST_P(runtime_suite, a_task_group_ends_after_every_member_and_yields_the_body_value) {
+  watchdog wd("a_task_group_ends_after_every_member_and_yields_the_body_value");
+  TypeParam rt(workers);
+  std::atomic<int> ended{0};
+  auto member = [](TypeParam& r, std::atomic<int>* n, int ms) -> task<void> {
+    co_await r.sleep(std::chrono::milliseconds(ms));
+    n->fetch_add(1);
+  };
+  auto main = [member](TypeParam& r, std::atomic<int>* n) -> task<int> {
+    const int body = co_await rt::with_task_group([&](rt::task_group& tg) -> task<int> {
+      tg.create_task(member(r, n, 20));
+      tg.create_task(member(r, n, 1));
+      auto h = tg.create_task(answer(r));
+      co_return co_await h;  // a member may be awaited in the body
+    });
+    co_return body * 10 + n->load();  // every member has ended by now
+  };
+  EXPECT_EQ(rt.run(main(rt, &ended)), 422);
+}
+
+// The first failure cancels the other members and the body; every failure comes out together
+// in an exception_group, and the group takes no new member meanwhile.
+TYPED_TEST_P(runtime_suite, a_failing_member_cancels_the_others_and_the_body) {
+  watchdog wd("a_failing_member_cancels_the_others_and_the_body");
+  TypeParam rt(workers);
+  std::atomic<int> started{0}, cleaned{0};
+  auto main = [](TypeParam& r, std::atomic<int>* s, std::atomic<int>* c) -> task<int> {
+    int seen = 0;
+    try {
+      co_await rt::with_task_group([&](rt::task_group& tg) -> task<void> {
+        tg.create_task(long_sleeper(r, s, c));
+        tg.create_task(long_sleeper(r, s, c));
+        co_await wait_until(r, s, 2);
+        tg.create_task(failing(r));
+        try {
+          co_await r.sleep(1h);
+        } catch (const cancelled_error&) {
+          seen += 1;  // the body was cancelled
+          try {
+            tg.create_task(answer(r));
+          } catch (const std::runtime_error&) {
+            seen += 10;  // shutting down: no new member
+          }
+          throw;
+        }
+      });
+    } catch (const rt::exception_group& g) {
+      if (g.exceptions().size() == 1) seen += 100;
+      try {
+        std::rethrow_exception(g.exceptions().front());
+      } catch (const std::runtime_error& e) {
+        if (std::string(e.what()) == "boom") seen += 1000;
+      }
+    }
+    co_return seen;
+  };
+  EXPECT_EQ(rt.run(main(rt, &started, &cleaned)), 1111);
+  EXPECT_EQ(cleaned.load(), 2);  // both sleepers were cancelled and had ended before the throw
+}
+
+TYPED_TEST_P(runtime_suite, cancelling_a_task_group_from_outside_cancels_its_members) {
+  watchdog wd("cancelling_a_task_group_from_outside_cancels_its_members");
+  TypeParam rt(workers);
+  std::atomic<int> started{0}, cleaned{0};
+  auto grouped = [](TypeParam& r, std::atomic<int>* s, std::atomic<int>* c) -> task<void> {
+    co_await rt::with_task_group([&](rt::task_group& tg) -> task<void> {
+      tg.create_task(long_sleeper(r, s, c));
+      tg.create_task(long_sleeper(r, s, c));
+      co_return;
+    });
+  };
+  auto main = [grouped](TypeParam& r, std::atomic<int>* s, std::atomic<int>* c) -> task<int> {
+    auto g = spawn(r, grouped(r, s, c));
+    co_await wait_until(r, s, 2);
+    const int cancelled = co_await cancel_and_await(g);
+    co_return cancelled * 10 + c->load();
+  };
+  EXPECT_EQ(rt.run(main(rt, &started, &cleaned)), 12);
+}
+
+// ---- exceptions nobody retrieved ----
+
+inline std::atomic<int> unretrieved_reports{0};
+inline void count_unretrieved(const std::exception_ptr&) noexcept { unretrieved_reports += 1; }
+
+// As asyncio's "Task exception was never retrieved": a task that failed and whose handles are
+// all gone without anyone reading its exception is reported, once; one whose exception was
+// read, and one that was cancelled, are not.
+TYPED_TEST_P(runtime_suite, an_exception_nobody_retrieved_is_reported_once) {
+  watchdog wd("an_exception_nobody_retrieved_is_reported_once");
+  unretrieved_reports = 0;
+  const auto previous = rt::set_unretrieved_exception_handler(&count_unretrieved);
+  {
+    TypeParam rt(workers);
+    std::atomic<int> started{0}, cleaned{0};
+    auto main = [](TypeParam& r, std::atomic<int>* s, std::atomic<int>* c) -> task<int> {
+      {
+        auto read = spawn(r, failing(r));
+        try {
+          co_await read;
+        } catch (const std::runtime_error&) {
+        }
+        auto cancelled = spawn(r, long_sleeper(r, s, c));
+        co_await wait_until(r, s, 1);
+        cancelled.cancel();
+        (void)co_await cancel_and_await(cancelled);
+        spawn(r, failing(r));  // nobody keeps it
+      }
+      // Reported when the failed task's last reference goes, on whichever thread that is.
+      while (unretrieved_reports.load() < 1) co_await r.sleep(1ms);
+      co_await r.sleep(20ms);  // time for a wrong second report
+      co_return unretrieved_reports.load();
+    };
+    EXPECT_EQ(rt.run(main(rt, &started, &cleaned)), 1);
+  }
+  EXPECT_EQ(unretrieved_reports.load(), 1);
+  rt::set_unretrieved_exception_handler(previous);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(runtime_suite,
                             values_reach_the_awaiter,
                             exceptions_reach_the_awaiter,
@@ -1053,7 +1175,11 @@ REGISTER_TYPED_TEST_SUITE_P(runtime_suite,
                             gather_yields_values_in_order_from_tasks_handles_and_vectors,
                             gather_throws_the_first_exception_at_once_and_lets_the_others_run,
                             gather_with_return_exceptions_yields_every_outcome,
-                            cancelling_a_gather_cancels_every_gathered_task);
+                            cancelling_a_gather_cancels_every_gathered_task,
+                            a_task_group_ends_after_every_member_and_yields_the_body_value,
+                            a_failing_member_cancels_the_others_and_the_body,
+                            cancelling_a_task_group_from_outside_cancels_its_members,
+                            an_exception_nobody_retrieved_is_reported_once);
 
 }  // namespace execbench::runtime_tests
 // Runs the suite against the runtimes of a ::testing::Types<...> list, its tests named

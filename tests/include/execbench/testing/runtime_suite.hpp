@@ -32,6 +32,7 @@
 #include "execbench/runtime/gather.hpp"
 #include "execbench/runtime/handoff.hpp"
 #include "execbench/runtime/spawn.hpp"
+#include "execbench/runtime/sync.hpp"
 #include "execbench/runtime/task.hpp"
 #include "execbench/runtime/task_group.hpp"
 #include "execbench/runtime/runtime.hpp"
@@ -1141,6 +1142,160 @@ TYPED_TEST_P(runtime_suite, an_exception_nobody_retrieved_is_reported_once) {
   rt::set_unretrieved_exception_handler(previous);
 }
 
+// ---- Lock, Semaphore, Condition, Queue ----
+
+// Records how many tasks are inside at once, and the most there ever were.
+struct occupancy {
+  std::atomic<int> inside{0};
+  std::atomic<int> most{0};
+  void enter() {
+    const int now = inside.fetch_add(1) + 1;
+    int seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+  }
+  void leave() { inside.fetch_sub(1); }
+};
+
+TYPED_TEST_P(runtime_suite, a_lock_admits_one_holder_and_a_semaphore_its_permits) {
+  watchdog wd("a_lock_admits_one_holder_and_a_semaphore_its_permits");
+  TypeParam rt(workers);
+  rt::lock mutex;
+  rt::semaphore permits(2);
+  occupancy in_lock, in_sem;
+  auto locked = [](TypeParam& r, rt::lock* l, occupancy* o) -> task<void> {
+    auto held = co_await l->scoped();
+    o->enter();
+    co_await r.sleep(1ms);
+    o->leave();
+  };
+  auto permitted = [](TypeParam& r, rt::semaphore* s, occupancy* o) -> task<void> {
+    co_await s->acquire();
+    o->enter();
+    co_await r.sleep(2ms);
+    o->leave();
+    s->release();
+  };
+  auto main = [&](TypeParam& r) -> task<int> {
+    std::vector<join_handle<void>> hs;
+    for (int i = 0; i < 8; ++i) hs.push_back(spawn(r, locked(r, &mutex, &in_lock)));
+    for (int i = 0; i < 8; ++i) hs.push_back(spawn(r, permitted(r, &permits, &in_sem)));
+    co_await rt::gather(std::move(hs));
+    co_return in_lock.most.load() * 10 + in_sem.most.load();
+  };
+  EXPECT_EQ(rt.run(main(rt)), 12);
+  EXPECT_FALSE(mutex.locked());
+  EXPECT_THROW(mutex.release(), std::logic_error);  // released while not held
+  rt::semaphore bounded(1, true);
+  EXPECT_THROW(bounded.release(), std::logic_error);
+}
+
+// Waiters are served in arrival order, and one cancelled while it waits leaves the queue.
+TYPED_TEST_P(runtime_suite, lock_waiters_are_served_in_order_and_a_cancelled_one_leaves) {
+  watchdog wd("lock_waiters_are_served_in_order_and_a_cancelled_one_leaves");
+  TypeParam rt(workers);
+  rt::lock mutex;
+  std::mutex order_lock;
+  std::string order;
+  auto waiter = [&](TypeParam&, char name) -> task<void> {
+    co_await mutex.acquire();
+    {
+      std::lock_guard<std::mutex> g(order_lock);
+      order += name;
+    }
+    mutex.release();
+  };
+  auto main = [&](TypeParam& r) -> task<int> {
+    co_await mutex.acquire();
+    // Each waiter is queued before the next starts (a 10 ms pause between them).
+    auto a = spawn(r, waiter(r, 'a'));
+    co_await r.sleep(10ms);
+    auto b = spawn(r, waiter(r, 'b'));
+    co_await r.sleep(10ms);
+    auto c = spawn(r, waiter(r, 'c'));
+    co_await r.sleep(10ms);
+    const int cancelled = co_await cancel_and_await(b);
+    mutex.release();
+    co_await a;
+    co_await c;
+    co_return cancelled;
+  };
+  EXPECT_EQ(rt.run(main(rt)), 1);
+  EXPECT_EQ(order, "ac");
+}
+
+TYPED_TEST_P(runtime_suite, a_condition_wakes_its_waiters_with_the_lock_held) {
+  watchdog wd("a_condition_wakes_its_waiters_with_the_lock_held");
+  TypeParam rt(workers);
+  rt::lock mutex;
+  rt::condition ready(mutex);
+  int value = 0;  // guarded by mutex
+  std::atomic<int> waiting{0};
+  auto waiter = [&](TypeParam&) -> task<int> {
+    auto held = co_await mutex.scoped();
+    waiting.fetch_add(1);
+    co_await ready.wait_for([&] { return value > 0; });
+    co_return value + (mutex.locked() ? 100 : 0);
+  };
+  auto main = [&](TypeParam& r) -> task<int> {
+    auto w1 = spawn(r, waiter(r));
+    auto w2 = spawn(r, waiter(r));
+    co_await wait_until(r, &waiting, 2);
+    {
+      auto held = co_await mutex.scoped();
+      value = 7;
+      ready.notify_all();
+    }
+    co_return co_await w1 + co_await w2;
+  };
+  EXPECT_EQ(rt.run(main(rt)), 214);
+  EXPECT_FALSE(mutex.locked());
+}
+
+// A bounded queue between a producer and two consumers: every item arrives once, in order per
+// consumer, the producer waits while it is full, and join() returns once all are done.
+TYPED_TEST_P(runtime_suite, a_bounded_queue_carries_every_item_once_and_join_waits_for_them) {
+  watchdog wd("a_bounded_queue_carries_every_item_once_and_join_waits_for_them");
+  TypeParam rt(workers);
+  rt::queue<int> q(2);
+  constexpr int items = 200;
+  auto producer = [](rt::queue<int>* qu) -> task<void> {
+    for (int i = 1; i <= items; ++i) co_await qu->put(i);
+  };
+  auto consumer = [](TypeParam& r, rt::queue<int>* qu) -> task<long> {
+    long sum = 0;
+    int last = 0;
+    for (;;) {
+      const int v = co_await qu->get();
+      if (v == 0) break;  // the end
+      if (v <= last) sum -= 1000000;  // out of order
+      last = v;
+      sum += v;
+      if (v % 50 == 0) co_await r.yield();
+      qu->task_done();
+    }
+    qu->task_done();
+    co_return sum;
+  };
+  auto main = [&](TypeParam& r) -> task<long> {
+    auto c1 = spawn(r, consumer(r, &q));
+    auto c2 = spawn(r, consumer(r, &q));
+    co_await producer(&q);
+    co_await q.join();  // every item got and marked done
+    const bool drained = q.empty();
+    co_await q.put(0);
+    co_await q.put(0);
+    const long total = co_await c1 + co_await c2;
+    co_return drained ? total : -1;
+  };
+  EXPECT_EQ(rt.run(main(rt)), static_cast<long>(items) * (items + 1) / 2);
+  rt::queue<int> small(1);
+  small.put_nowait(1);
+  EXPECT_THROW(small.put_nowait(2), rt::queue_full);
+  EXPECT_EQ(small.get_nowait(), 1);
+  EXPECT_THROW((void)small.get_nowait(), rt::queue_empty);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(runtime_suite,
                             values_reach_the_awaiter,
                             exceptions_reach_the_awaiter,
@@ -1179,7 +1334,11 @@ REGISTER_TYPED_TEST_SUITE_P(runtime_suite,
                             a_task_group_ends_after_every_member_and_yields_the_body_value,
                             a_failing_member_cancels_the_others_and_the_body,
                             cancelling_a_task_group_from_outside_cancels_its_members,
-                            an_exception_nobody_retrieved_is_reported_once);
+                            an_exception_nobody_retrieved_is_reported_once,
+                            a_lock_admits_one_holder_and_a_semaphore_its_permits,
+                            lock_waiters_are_served_in_order_and_a_cancelled_one_leaves,
+                            a_condition_wakes_its_waiters_with_the_lock_held,
+                            a_bounded_queue_carries_every_item_once_and_join_waits_for_them);
 
 }  // namespace execbench::runtime_tests
 // Runs the suite against the runtimes of a ::testing::Types<...> list, its tests named

@@ -212,6 +212,35 @@ TEST_F(event_loop_test, call_later_can_be_cancelled) {
   EXPECT_EQ(loop.pending_timers(), 0u);
 }
 
+// As asyncio's call_later from another thread (through call_soon_threadsafe): the callback runs
+// on the loop's thread, no earlier than asked, and a handle cancelled first keeps it from running.
+TEST_F(event_loop_test, call_later_from_another_thread_runs_on_the_loop_and_can_be_cancelled) {
+  rt::event_loop loop;
+  std::atomic<int> ran_on_loop{0}, cancelled_ran{0};
+  std::atomic<bool> cancelled_first{false};
+  std::atomic<long long> late_by_ns{-1};
+  std::thread::id loop_thread;
+  std::thread other([&] {
+    while (!loop.is_running()) std::this_thread::yield();
+    const auto asked = clk::now();
+    loop.call_later(10ms, [&, asked] {
+      late_by_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(clk::now() - asked - 10ms)
+                       .count();
+      if (std::this_thread::get_id() == loop_thread) ran_on_loop += 1;
+    });
+    auto doomed = loop.call_at(clk::now() + 5ms, [&] { cancelled_ran += 1; });
+    cancelled_first = doomed.cancel();
+    loop.call_later(60ms, [&] { loop.stop(); });
+  });
+  loop_thread = std::this_thread::get_id();
+  loop.run_forever();
+  other.join();
+  EXPECT_EQ(ran_on_loop.load(), 1);
+  EXPECT_GE(late_by_ns.load(), 0);  // never early
+  EXPECT_TRUE(cancelled_first.load());
+  EXPECT_EQ(cancelled_ran.load(), 0);
+}
+
 // A timer_handle outlives its timer; the freed slot is reused, here by a task's sleep, which
 // the loop fires without a locked instruction. Cancelling the stale handle from another thread
 // meanwhile must change nothing: the sleep ends on time, not cancelled.
@@ -525,6 +554,53 @@ TEST_F(event_loop_test, run_in_executor_resumes_on_the_loop_thread) {
     co_await l.run_in_executor(pool, [] {});
   };
   loop.run_until_complete(body(loop));
+}
+
+// asyncio's module-level functions: they find the loop running on the thread.
+TEST_F(event_loop_test, the_running_loop_serves_sleep_create_task_to_thread_and_timeout) {
+  EXPECT_THROW(rt::get_running_loop(), std::logic_error);
+  rt::event_loop loop;
+  auto quick = []() -> rt::task<int> {
+    co_await rt::sleep(1ms);
+    co_return 3;
+  };
+  auto body = [quick](rt::event_loop* expected) -> rt::task<int> {
+    const bool same = &rt::get_running_loop() == expected;
+    auto h = rt::create_task(quick());
+    const auto loop_thread = std::this_thread::get_id();
+    const auto ran_on = co_await rt::to_thread([] { return std::this_thread::get_id(); });
+    const int v = co_await rt::timeout(1s, quick()) + co_await h;
+    co_return (same ? 100 : 0) + (ran_on != loop_thread ? 10 : 0) + v;
+  };
+  EXPECT_EQ(loop.run_until_complete(body(&loop)), 116);
+  EXPECT_EQ(loop.pending_timers(), 0u);  // the timeout's timer was cancelled and purged
+}
+
+// async with asyncio.timeout(): the body is cancelled at its await and timeout_error comes out
+// once it has ended; a body done in time gives its value; an outside cancellation stays one.
+TEST_F(event_loop_test, timeout_cancels_the_body_in_place_and_throws_timeout_error) {
+  rt::event_loop loop;
+  std::atomic<int> cleanups{0}, saw_cancel{0};
+  auto body = [&](rt::event_loop& l) -> rt::task<int> {
+    int seen = 0;
+    try {
+      co_await l.timeout(10ms, long_sleeper(l, cleanups, saw_cancel));
+    } catch (const rt::timeout_error&) {
+      seen += cleanups.load();  // the body has ended by now
+    }
+    co_await l.sleep(1ms);  // the timeout's cancellation is spent: this task goes on
+    seen += 10 * co_await l.timeout(10s, slow_value(l, 2, 1ms));
+    co_return seen;
+  };
+  EXPECT_EQ(loop.run_until_complete(body(loop)), 21);
+  EXPECT_EQ(saw_cancel.load(), 1);
+  auto outer = [&](rt::event_loop& l) -> rt::task<void> {
+    co_await l.timeout(1h, long_sleeper(l, cleanups, saw_cancel));
+  };
+  auto h = loop.create_task(outer(loop));
+  loop.call_later(5ms, [h]() mutable { h.cancel(); });
+  EXPECT_THROW(loop.run_until_complete(h), rt::cancelled_error);
+  EXPECT_EQ(saw_cancel.load(), 2);
 }
 
 TEST_F(event_loop_test, run_in_executor_is_cancellable) {

@@ -4,7 +4,9 @@
 
 #include <sys/prctl.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 
 #include "execbench/runtime/loop/epoll_reactor.hpp"
 
@@ -85,6 +87,8 @@ event_loop::event_loop(event_loop_options options)
       poll_below_ns_(std::max<std::int64_t>(0, options.poll_below.count())) {}
 
 event_loop::~event_loop() {
+  // The default executor's jobs finish first: one may still post its result to this loop.
+  default_executor_.reset();
   discard_pending_work();
   roots().destroy_all();
   discard_pending_work();  // anything the destroyed frames posted on their way out
@@ -107,10 +111,12 @@ void event_loop::set_exception_handler(std::function<void(std::exception_ptr)> h
   exception_handler_ = h ? std::move(h) : default_exception_handler;
 }
 
-void event_loop::check_timer_thread() const {
-  if (is_running() && !in_loop_thread()) {
-    throw std::logic_error("event_loop: timers may only be set from the loop thread");
-  }
+executor_pool& event_loop::default_executor() {
+  std::call_once(default_executor_started_, [this] {
+    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    default_executor_ = std::make_unique<executor_pool>(std::min<std::size_t>(32, cores + 4));
+  });
+  return *default_executor_;
 }
 
 // ---- running ----
@@ -214,6 +220,7 @@ void event_loop::forget_fd(int fd) noexcept {
 // ---- timer handles ----
 
 bool timer_handle::cancel() noexcept {
+  if (remote_ != nullptr) return !remote_->exchange(true, std::memory_order_acq_rel);
   if (slot_ == nullptr) return false;
   if (!slot_->transition(gen_, loop_detail::slot_armed, loop_detail::slot_cancelled)) return false;
   loop_->note_cancelled_timer();

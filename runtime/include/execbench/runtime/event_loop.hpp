@@ -17,11 +17,13 @@
 //   sleep.hpp             sleep, sleep_until and yield
 //   readiness.hpp         readable and writable
 //   futures.hpp           gather (as a member) and wait_for
-//   executor.hpp          run_in_executor (on an executor_pool.hpp)
+//   executor.hpp          run_in_executor (on an executor_pool.hpp, or the default one)
+//   running.hpp           get_running_loop, and sleep, create_task, timeout, to_thread for code
+//                         that does not carry the loop around
 //
-// Threads: schedule, post, call_soon, call_soon_threadsafe, stop, create_task and the
-// cancellation of tasks work from any thread. call_later / call_at and the awaitables are for the
-// loop thread (or before the loop runs). Statistics (lag_stats, slow_callback_count) are read
+// Threads: schedule, post, call_soon, call_soon_threadsafe, call_later, call_at, stop,
+// create_task and the cancellation of tasks work from any thread. The awaitables are for tasks on
+// the loop. Statistics (lag_stats, slow_callback_count) are read
 // while the loop is not running, or from its thread.
 #pragma once
 
@@ -33,6 +35,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <tuple>
 #include <type_traits>
@@ -88,15 +91,20 @@ class timer_handle {
   timer_handle() noexcept = default;
   // True when this call cancelled the callback (it had neither run nor been cancelled).
   bool cancel() noexcept;
-  bool valid() const noexcept { return slot_ != nullptr; }
+  bool valid() const noexcept { return slot_ != nullptr || remote_ != nullptr; }
 
  private:
   friend class event_loop;
   timer_handle(event_loop* l, loop_detail::wait_slot* s, std::uint64_t gen) noexcept
       : loop_(l), slot_(s), gen_(gen) {}
+  explicit timer_handle(std::shared_ptr<std::atomic<bool>> settled) noexcept
+      : remote_(std::move(settled)) {}
   event_loop* loop_ = nullptr;
   loop_detail::wait_slot* slot_ = nullptr;
   std::uint64_t gen_ = 0;
+  // A timer set from another thread while the loop runs: whether it has run or been cancelled
+  // (the loop's thread arms it later; the first to settle it wins).
+  std::shared_ptr<std::atomic<bool>> remote_;
 };
 
 class [[nodiscard]] sleep_awaiter;
@@ -189,7 +197,8 @@ class event_loop : public scheduler {
     }
   }
 
-  // Run `f` once `delay` has passed (never earlier). Loop thread, or while it is not running.
+  // Run `f` once `delay` has passed (never earlier). Any thread: from another thread while the
+  // loop runs, the loop's thread arms the timer soon after (the deadline is taken now).
   template <class F>
   timer_handle call_later(duration delay, F&& f) {
     return call_at_ns(deadline_after(delay), std::forward<F>(f));
@@ -230,11 +239,26 @@ class event_loop : public scheduler {
   // Cancelling the task resumes it at once (fn still runs to its end on the pool).
   template <class F>
   executor_awaiter<std::decay_t<F>> run_in_executor(executor_pool& pool, F&& fn);
+  // The same on the loop's default executor (asyncio's run_in_executor(None, fn)).
+  template <class F>
+  executor_awaiter<std::decay_t<F>> run_in_executor(F&& fn) {
+    return run_in_executor(default_executor(), std::forward<F>(fn));
+  }
+  // asyncio's default executor: a pool of min(32, cores + 4) threads (ThreadPoolExecutor's
+  // default), started on first use, stopped (its jobs finished) when the loop is destroyed.
+  // Any thread.
+  executor_pool& default_executor();
 
   // Spawn every task on this loop, await them all, yield their values (std::monostate for void
   // tasks): rt::gather (gather.hpp), with asyncio's semantics.
   template <class... Ts>
   task<std::tuple<value_or_monostate_t<Ts>...>> gather(task<Ts>... ts);
+
+  // asyncio.timeout: run `t` in the awaiting task; if it has not finished after `delay`, cancel
+  // it (at its current await) and throw timeout_error once it has ended. A cancellation of the
+  // task from outside stays a cancellation.
+  template <class T>
+  task<T> timeout(duration delay, task<T> t);
 
   // Await `t`; if it has not finished after `timeout`, cancel it, wait for it to end and throw
   // timeout_error.
@@ -288,7 +312,13 @@ class event_loop : public scheduler {
 
   template <class F>
   timer_handle call_at_ns(std::int64_t deadline, F&& f) {
-    check_timer_thread();
+    if (is_running() && !in_loop_thread()) return call_at_remote(deadline, std::forward<F>(f));
+    return arm_at_ns(deadline, std::forward<F>(f));
+  }
+
+  // On the loop's thread (or while it is not running).
+  template <class F>
+  timer_handle arm_at_ns(std::int64_t deadline, F&& f) {
     loop_detail::wait_slot* s = slots_.alloc();
     try {
       s->callback.emplace(std::forward<F>(f));
@@ -298,6 +328,20 @@ class event_loop : public scheduler {
     }
     timers_.add(deadline, s);
     return timer_handle(this, s, s->generation());
+  }
+
+  // From another thread: the loop's thread arms the timer; the handle cancels it through a flag
+  // the callback checks.
+  template <class F>
+  timer_handle call_at_remote(std::int64_t deadline, F&& f) {
+    auto settled = std::make_shared<std::atomic<bool>>(false);
+    auto fn = std::make_shared<std::decay_t<F>>(std::forward<F>(f));
+    call_soon_threadsafe([this, deadline, settled, fn] {
+      (void)arm_at_ns(deadline, [settled, fn] {
+        if (!settled->exchange(true, std::memory_order_acq_rel)) (*fn)();
+      });
+    });
+    return timer_handle(std::move(settled));
   }
 
   // A timer that resumes `h`; returns its slot (armed).
@@ -310,7 +354,6 @@ class event_loop : public scheduler {
   }
   void note_cancelled_timer() noexcept { timers_.note_cancelled(); }
 
-  void check_timer_thread() const;
   void run_until(bool (*done)(const void*), const void* arg);
   void run_once();
   void wait_in_reactor(std::int64_t timeout_ns, std::int64_t deadline_ns);
@@ -337,6 +380,9 @@ class event_loop : public scheduler {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> running_{false};
   std::atomic<bool> cancel_delivery_posted_{false};  // deliver_cancels_later's callback is queued
+
+  std::once_flag default_executor_started_;
+  std::unique_ptr<executor_pool> default_executor_;  // stopped first when the loop goes
 };
 
 }  // namespace execbench::rt
@@ -346,4 +392,5 @@ class event_loop : public scheduler {
 #include "execbench/runtime/loop/file_read.hpp"
 #include "execbench/runtime/loop/futures.hpp"
 #include "execbench/runtime/loop/readiness.hpp"
+#include "execbench/runtime/loop/running.hpp"
 #include "execbench/runtime/loop/sleep.hpp"

@@ -122,6 +122,18 @@ class join_state_base : public root_node {
   ~join_state_base() override;
 
   void set_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
+  // Whether the finished task ended with an exception other than a cancellation. Does not count
+  // as retrieving it.
+  bool failed() const noexcept {
+    if (!error_) return false;
+    try {
+      std::rethrow_exception(error_);
+    } catch (const cancelled_error&) {
+      return false;
+    } catch (...) {
+      return true;
+    }
+  }
   // The exception the finished task ended with (empty when it returned a value), retrieved.
   std::exception_ptr error() const noexcept {
     retrieved_.store(true, std::memory_order_relaxed);

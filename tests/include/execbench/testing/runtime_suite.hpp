@@ -29,12 +29,14 @@
 #include <gtest/gtest.h>
 
 #include "execbench/runtime/event.hpp"
+#include "execbench/runtime/future.hpp"
 #include "execbench/runtime/gather.hpp"
 #include "execbench/runtime/handoff.hpp"
 #include "execbench/runtime/spawn.hpp"
 #include "execbench/runtime/sync.hpp"
 #include "execbench/runtime/task.hpp"
 #include "execbench/runtime/task_group.hpp"
+#include "execbench/runtime/waiting.hpp"
 #include "execbench/runtime/runtime.hpp"
 #include "execbench/testing/watchdog.hpp"
 
@@ -1296,6 +1298,126 @@ TYPED_TEST_P(runtime_suite, a_bounded_queue_carries_every_item_once_and_join_wai
   EXPECT_THROW((void)small.get_nowait(), rt::queue_empty);
 }
 
+// ---- Future, as_completed, wait, shield ----
+
+TYPED_TEST_P(runtime_suite, a_future_set_from_another_thread_wakes_its_awaiters_and_callbacks) {
+  watchdog wd("a_future_set_from_another_thread_wakes_its_awaiters_and_callbacks");
+  TypeParam rt(workers);
+  rt::future<int> f;
+  std::atomic<int> called{0};
+  f.add_done_callback([&called](const rt::future<int>& done) { called += done.result(); });
+  EXPECT_THROW((void)f.result(), std::logic_error);  // not set yet
+  auto reader = [](rt::future<int> fu) -> task<int> { co_return co_await fu; };
+  auto main = [reader](TypeParam& r, rt::future<int> fu) -> task<int> {
+    auto a = spawn(r, reader(fu));
+    auto b = spawn(r, reader(fu));
+    std::thread setter([fu]() mutable {
+      std::this_thread::sleep_for(10ms);
+      fu.set_result(21);
+    });
+    const int sum = co_await a + co_await b;
+    setter.join();
+    co_return sum;
+  };
+  EXPECT_EQ(rt.run(main(rt, f)), 42);
+  EXPECT_EQ(called.load(), 21);
+  EXPECT_THROW(f.set_result(1), std::logic_error);  // set twice
+  EXPECT_FALSE(f.cancel());
+  f.add_done_callback([&called](const rt::future<int>&) { called += 100; });  // runs at once
+  EXPECT_EQ(called.load(), 121);
+  rt::future<void> g;
+  EXPECT_TRUE(g.cancel());
+  EXPECT_TRUE(g.cancelled());
+  auto awaits_cancelled = [](rt::future<void> fu) -> task<int> {
+    try {
+      co_await fu;
+    } catch (const cancelled_error&) {
+      co_return 1;
+    }
+    co_return 0;
+  };
+  EXPECT_EQ(rt.run(awaits_cancelled(g)), 1);
+}
+
+// Tasks come out of as_completed in the order they end (here: the order their events are set).
+TYPED_TEST_P(runtime_suite, as_completed_gives_tasks_in_the_order_they_end) {
+  watchdog wd("as_completed_gives_tasks_in_the_order_they_end");
+  TypeParam rt(workers);
+  event e1, e2, e3;
+  auto main = [](TypeParam& r, event* a, event* b, event* c) -> task<int> {
+    // (push_back: GCC 12 cannot compile a braced list of handles in a coroutine)
+    std::vector<join_handle<int>> hs;
+    hs.push_back(spawn(r, when_set(a, 1)));
+    hs.push_back(spawn(r, when_set(b, 2)));
+    hs.push_back(spawn(r, when_set(c, 3)));
+    auto ends = rt::as_completed(hs);
+    int order = 0;
+    c->set();
+    order = order * 10 + co_await co_await ends.next();
+    a->set();
+    order = order * 10 + co_await co_await ends.next();
+    b->set();
+    order = order * 10 + co_await co_await ends.next();
+    co_return order;
+  };
+  EXPECT_EQ(rt.run(main(rt, &e1, &e2, &e3)), 312);
+}
+
+// Each wait is written "done/pending" (and "caught" when the first exception came out).
+TYPED_TEST_P(runtime_suite, wait_returns_when_asked_with_the_done_and_the_pending) {
+  watchdog wd("wait_returns_when_asked_with_the_done_and_the_pending");
+  TypeParam rt(workers);
+  event never, later;
+  auto counts = [](const rt::wait_result<int>& w) {
+    return std::to_string(w.done.size()) + "/" + std::to_string(w.pending.size());
+  };
+  auto main = [counts](TypeParam& r, event* n, event* l) -> task<std::string> {
+    std::vector<join_handle<int>> hs;  // (push_back: see as_completed's test)
+    hs.push_back(spawn(r, when_set(n, 1)));
+    hs.push_back(spawn(r, answer(r)));
+    hs.push_back(spawn(r, when_set(l, 3)));
+    std::string seen = counts(co_await rt::wait(hs, rt::return_when::first_completed));
+    std::vector<join_handle<int>> hs2;
+    hs2.push_back(spawn(r, when_set(n, 1)));
+    hs2.push_back(spawn(r, failing(r)));
+    auto failed = co_await rt::wait(hs2, rt::return_when::first_exception);
+    seen += " " + counts(failed);
+    try {
+      (void)co_await failed.done.front();
+    } catch (const std::runtime_error&) {
+      seen += " caught";
+    }
+    l->set();
+    std::vector<join_handle<int>> last_two;
+    last_two.push_back(hs[1]);
+    last_two.push_back(hs[2]);
+    seen += " " + counts(co_await rt::wait(std::move(last_two)));
+    n->set();
+    co_await hs[0];
+    co_await hs2[0];
+    co_return seen;
+  };
+  EXPECT_EQ(rt.run(main(rt, &never, &later)), "1/2 1/1 caught 2/0");
+}
+
+// The awaiting task is cancelled; the shielded task is not, and its value can be had later.
+TYPED_TEST_P(runtime_suite, shield_keeps_a_cancellation_from_the_task_it_awaits) {
+  watchdog wd("shield_keeps_a_cancellation_from_the_task_it_awaits");
+  TypeParam rt(workers);
+  event go;
+  auto shielded = [](join_handle<int> h) -> task<int> { co_return co_await rt::shield(h); };
+  auto main = [shielded](TypeParam& r, event* e) -> task<int> {
+    auto inner = spawn(r, when_set(e, 9));
+    auto outer = spawn(r, shielded(inner));
+    co_await r.sleep(10ms);
+    const int cancelled = co_await cancel_and_await(outer);
+    const bool inner_running = !inner.done();
+    e->set();
+    co_return cancelled * 100 + (inner_running ? 10 : 0) + co_await inner;
+  };
+  EXPECT_EQ(rt.run(main(rt, &go)), 119);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(runtime_suite,
                             values_reach_the_awaiter,
                             exceptions_reach_the_awaiter,
@@ -1338,7 +1460,11 @@ REGISTER_TYPED_TEST_SUITE_P(runtime_suite,
                             a_lock_admits_one_holder_and_a_semaphore_its_permits,
                             lock_waiters_are_served_in_order_and_a_cancelled_one_leaves,
                             a_condition_wakes_its_waiters_with_the_lock_held,
-                            a_bounded_queue_carries_every_item_once_and_join_waits_for_them);
+                            a_bounded_queue_carries_every_item_once_and_join_waits_for_them,
+                            a_future_set_from_another_thread_wakes_its_awaiters_and_callbacks,
+                            as_completed_gives_tasks_in_the_order_they_end,
+                            wait_returns_when_asked_with_the_done_and_the_pending,
+                            shield_keeps_a_cancellation_from_the_task_it_awaits);
 
 }  // namespace execbench::runtime_tests
 // Runs the suite against the runtimes of a ::testing::Types<...> list, its tests named

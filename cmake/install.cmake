@@ -6,8 +6,13 @@
 # execbench and execbench-report programs, and the package's config and version files.
 include(CMakePackageConfigHelpers)
 
-set(execbench_install_targets execbench_options execbench_runtime execbench_workloads
-                              execbench_reports)
+# The loop alone (and the options it carries) in an export set of its own, so that a project
+# asking for the component `loop` needs neither Boost nor oneTBB (execbench-config.cmake.in).
+install(TARGETS execbench_options execbench_loop EXPORT execbench_loop_targets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+set(execbench_install_targets execbench_runtime execbench_workloads execbench_reports)
 if(TARGET execbench_bench)
   list(APPEND execbench_install_targets execbench_bench)
 endif()
@@ -30,6 +35,8 @@ foreach(program execbench execbench-report)
 endforeach()
 
 set(execbench_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/execbench)
+install(EXPORT execbench_loop_targets NAMESPACE execbench:: FILE execbench-loop-targets.cmake
+        DESTINATION ${execbench_cmake_dir})
 install(EXPORT execbench_targets NAMESPACE execbench:: FILE execbench-targets.cmake
         DESTINATION ${execbench_cmake_dir})
 if(TARGET execbench_testing)

@@ -1,4 +1,5 @@
-// The running loop, for code that does not carry it around (asyncio's module-level functions):
+// The running loop, for code that does not carry it around (asyncio's module-level functions),
+// and rt::run (asyncio.run) to start one:
 //
 //   rt::task<void> fetch() {
 //     co_await rt::sleep(100ms);                     // asyncio.sleep
@@ -22,6 +23,20 @@
 #include "execbench/runtime/gather.hpp"
 
 namespace execbench::rt {
+
+// asyncio.run: run `main` on a new event loop until it completes, then cancel whatever tasks it
+// left and let them end (shutdown); its value, or its exception.
+template <class T>
+T run(task<T> main) {
+  event_loop loop;
+  auto h = loop.create_task(std::move(main));
+  try {
+    loop.run_until_complete(h);
+  } catch (...) {
+  }
+  loop.shutdown();
+  return std::move(h).get();
+}
 
 // The event loop running on the calling thread; std::logic_error when none runs here.
 inline event_loop& get_running_loop() {

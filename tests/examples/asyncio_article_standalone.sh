@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# examples/asyncio_article against execbench as installed from this build, asking for the loop
+# alone (find_package(execbench COMPONENTS loop)) with Boost and oneTBB made unfindable: the
+# loop stands on its own. Then one of its programs runs.
+#   asyncio_article_standalone.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+build_dir=$1
+source_dir=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
+cmake -S "$source_dir/examples/asyncio_article" -B "$work/build" -G Ninja \
+      -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$work/prefix" \
+      -DCMAKE_DISABLE_FIND_PACKAGE_Boost=ON -DCMAKE_DISABLE_FIND_PACKAGE_TBB=ON >/dev/null
+cmake --build "$work/build" -j "$(nproc 2>/dev/null || echo 2)"
+# Nothing of Boost's or oneTBB's reached the link.
+if grep -rqiE 'boost|tbb' "$work/build/build.ninja"; then
+  echo "the loop alone still pulls in Boost or oneTBB:" >&2
+  grep -iE 'boost|tbb' "$work/build/build.ninja" | head -5 >&2
+  exit 1
+fi
+out=$("$work/build/run_until_complete")
+[[ $out == "result 42" ]] || { echo "run_until_complete printed: $out" >&2; exit 1; }
+echo "the article's programs build against execbench::loop alone; run_until_complete: $out"

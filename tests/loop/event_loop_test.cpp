@@ -930,11 +930,17 @@ TEST_F(event_loop_test, debug_mode_reports_slow_callbacks_and_steps) {
     co_await l.sleep(50ms);
     std::this_thread::sleep_for(30ms);  // a task step that blocks the loop
   };
+  const unsigned created_at = __LINE__ + 1;
   loop.run_until_complete(body(loop));
   EXPECT_EQ(loop.slow_callback_count(), 2u);
   ASSERT_EQ(reports.size(), 2u);
   EXPECT_FALSE(reports[0].task_step);
   EXPECT_TRUE(reports[1].task_step);
+  // The slow step is named by where its task was created (here, by run_until_complete).
+  EXPECT_EQ(reports[0].created.line(), 0u);
+  EXPECT_EQ(reports[1].created.line(), created_at);
+  EXPECT_NE(std::string(reports[1].created.file_name()).find("event_loop_test.cpp"),
+            std::string::npos);
   EXPECT_GE(reports[0].duration, 100ms);
   EXPECT_GE(reports[1].duration, 30ms);
   const auto lag = loop.lag_stats();
@@ -958,6 +964,17 @@ TEST_F(event_loop_test, the_default_slow_callback_handler_writes_one_line) {
   const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("callback took"), std::string::npos) << err;
   EXPECT_EQ(loop.slow_callback_count(), 1u);
+  // A slow task step names where its task was created, as asyncio's debug mode does.
+  auto slow_step = []() -> rt::task<void> {
+    std::this_thread::sleep_for(5ms);
+    co_return;
+  };
+  ::testing::internal::CaptureStderr();
+  const std::string created_at = "event_loop_test.cpp:" + std::to_string(__LINE__ + 1);
+  loop.run_until_complete(slow_step());
+  const std::string named = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(named.find("a step of the task created at"), std::string::npos) << named;
+  EXPECT_NE(named.find(created_at), std::string::npos) << named;
 }
 
 TEST_F(event_loop_test, wait_for_reports_cancellation_of_the_waiter_not_a_timeout) {

@@ -22,10 +22,18 @@ std::unique_ptr<reactor> make_reactor(const event_loop_options& options) {
 }
 
 void default_slow_handler(const slow_callback_info& info) {
+  const double ms = static_cast<double>(info.duration.count()) / 1e6;
+  const double threshold_ms = static_cast<double>(info.threshold.count()) / 1e6;
+  if (info.task_step && info.created.line() != 0) {
+    std::fprintf(stderr,
+                 "execbench event loop: a step of the task created at %s:%u (in %s) took %.3f ms "
+                 "(threshold %.3f ms)\n",
+                 info.created.file_name(), static_cast<unsigned>(info.created.line()),
+                 info.created.function_name(), ms, threshold_ms);
+    return;
+  }
   std::fprintf(stderr, "execbench event loop: %s took %.3f ms (threshold %.3f ms)\n",
-               info.task_step ? "task step" : "callback",
-               static_cast<double>(info.duration.count()) / 1e6,
-               static_cast<double>(info.threshold.count()) / 1e6);
+               info.task_step ? "task step" : "callback", ms, threshold_ms);
 }
 
 void default_exception_handler(std::exception_ptr e) {

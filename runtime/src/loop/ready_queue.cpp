@@ -1,6 +1,8 @@
 // The ready queue's drain (see execbench/runtime/loop/ready_queue.hpp).
 #include "execbench/runtime/loop/ready_queue.hpp"
 
+#include "execbench/runtime/task_context.hpp"
+
 namespace execbench::rt::loop_detail {
 
 namespace {
@@ -39,6 +41,7 @@ void ready_queue::run_timed(const std::function<void(std::exception_ptr)>& on_er
   const std::size_t n = draining_.size();
   for (std::size_t i = 0; i < n; ++i) {
     const bool task_step = draining_[i].is_resume();
+    detail::last_resumed_task = {};  // the step's task notes itself as it resumes
     const auto start = clock::now();
     try {
       draining_[i].run_and_destroy();
@@ -49,7 +52,8 @@ void ready_queue::run_timed(const std::function<void(std::exception_ptr)>& on_er
     if (took > threshold) {
       ++slow_count;
       try {
-        on_slow(slow_callback_info{took, threshold, task_step});
+        on_slow(slow_callback_info{took, threshold, task_step,
+                                   task_step ? detail::last_resumed_task : std::source_location{}});
       } catch (...) {
         report(on_error, std::current_exception());
       }

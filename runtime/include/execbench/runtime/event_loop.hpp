@@ -36,6 +36,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <source_location>
 #include <stdexcept>
 #include <tuple>
 #include <type_traits>
@@ -140,8 +141,9 @@ class event_loop : public scheduler {
   // Run the loop until `t` (spawned on this loop) completes; its value, or its exception.
   // Throws std::runtime_error if stop() ends the loop first (the task stays pending).
   template <class T>
-  T run_until_complete(task<T> t) {
-    return run_until_complete(create_task(std::move(t)));
+  T run_until_complete(task<T> t,
+                       std::source_location created = std::source_location::current()) {
+    return run_until_complete(create_task(std::move(t), created));
   }
   template <class T>
   T run_until_complete(join_handle<T> h) {
@@ -162,10 +164,11 @@ class event_loop : public scheduler {
 
   // ---- tasks and callbacks ----
 
-  // Start `t` on this loop (rt::spawn). Any thread.
+  // Start `t` on this loop (rt::spawn). Any thread. `created`: where, for debug mode.
   template <class T>
-  join_handle<T> create_task(task<T> t) {
-    return spawn(*this, std::move(t));
+  join_handle<T> create_task(task<T> t,
+                             std::source_location created = std::source_location::current()) {
+    return spawn(*this, std::move(t), created);
   }
 
   // Run `f` in a later iteration. Any thread: from the loop thread no lock is taken.

@@ -51,7 +51,7 @@ class future {
   }
   bool cancelled() const {
     std::lock_guard<std::mutex> held(st_->lock);
-    return st_->done && st_->error && is_cancellation(st_->error);
+    return st_->done && is_cancellation(st_->error);
   }
 
   // Settle it: wakes every awaiting task, then runs the done callbacks. Any thread.
@@ -125,16 +125,6 @@ class future {
   awaiter operator co_await() const noexcept { return awaiter(*this); }
 
  private:
-  static bool is_cancellation(const std::exception_ptr& e) {
-    try {
-      std::rethrow_exception(e);
-    } catch (const cancelled_error&) {
-      return true;
-    } catch (...) {
-      return false;
-    }
-  }
-
   template <class Set>
   void settle(Set set) {
     std::vector<std::function<void(const future&)>> callbacks;

@@ -55,16 +55,7 @@ class outcome {
   // The exception it ended with; empty when it has a value.
   std::exception_ptr error() const noexcept { return error_; }
   // Whether it ended with cancelled_error.
-  bool cancelled() const noexcept {
-    if (!error_) return false;
-    try {
-      std::rethrow_exception(error_);
-    } catch (const cancelled_error&) {
-      return true;
-    } catch (...) {
-      return false;
-    }
-  }
+  bool cancelled() const noexcept { return is_cancellation(error_); }
   // Its value, or its exception rethrown.
   const value_type& value() const& {
     if (error_) std::rethrow_exception(error_);

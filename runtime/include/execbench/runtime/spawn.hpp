@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <source_location>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -124,16 +125,7 @@ class join_state_base : public root_node {
   void set_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
   // Whether the finished task ended with an exception other than a cancellation. Does not count
   // as retrieving it.
-  bool failed() const noexcept {
-    if (!error_) return false;
-    try {
-      std::rethrow_exception(error_);
-    } catch (const cancelled_error&) {
-      return false;
-    } catch (...) {
-      return true;
-    }
-  }
+  bool failed() const noexcept { return error_ && !is_cancellation(error_); }
   // The exception the finished task ended with (empty when it returned a value), retrieved.
   std::exception_ptr error() const noexcept {
     retrieved_.store(true, std::memory_order_relaxed);
@@ -401,10 +393,12 @@ struct detail::handle_access {
   }
 };
 
-// Start `t` on `s`: it runs concurrently with the caller, first resumed by `s`.
+// Start `t` on `s`: it runs concurrently with the caller, first resumed by `s`. `created`:
+// where, for the loop's debug mode (the caller's line by default).
 template <class T>
-join_handle<T> spawn(scheduler& s, task<T> t) {
-  auto st = std::make_shared<detail::join_state<T>>(s);
+join_handle<T> spawn(scheduler& s, task<T> t,
+                     std::source_location created = std::source_location::current()) {
+  auto st = std::make_shared<detail::join_state<T>>(s, created);
   auto frame = detail::run_root<T>(st.get(), std::move(t)).h;
   frame.promise().ctx = st.get();
   frame.promise().state = st;
@@ -529,14 +523,8 @@ inline void detail::write_unretrieved(const std::exception_ptr& e) noexcept {
 }
 
 inline detail::join_state_base::~join_state_base() {
-  if (!error_ || retrieved_.load(std::memory_order_relaxed)) return;
-  try {
-    std::rethrow_exception(error_);
-  } catch (const cancelled_error&) {
-    return;  // a cancellation is not a failure to report
-  } catch (...) {
-  }
-  unretrieved_handler.load()(error_);
+  // A cancellation is not a failure to report.
+  if (failed() && !retrieved_.load(std::memory_order_relaxed)) unretrieved_handler.load()(error_);
 }
 
 inline void detail::join_state_base::abandon() noexcept {

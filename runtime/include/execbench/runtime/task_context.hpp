@@ -10,6 +10,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <source_location>
 #include <utility>
 
 #include "execbench/runtime/spin_lock.hpp"
@@ -25,8 +26,26 @@ class cancelled_error {
   const char* what() const noexcept { return "task cancelled"; }
 };
 
+// Whether `e` holds a cancelled_error.
+inline bool is_cancellation(const std::exception_ptr& e) noexcept {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const cancelled_error&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 namespace detail {
 class root_node;
+
+// Where the task whose coroutine last resumed on this thread was created: its context notes it
+// at each resumption (end_wait, take_cancel), a single store, so that the loop's debug mode can
+// say which task a slow step was (slow_callback_info::created). A location, not the context:
+// the task may have ended, and its context gone, by the time the step is timed.
+inline constinit thread_local std::source_location last_resumed_task{};
 }
 class scheduler;
 
@@ -125,12 +144,15 @@ class cancellable_wait {
 // being cancelled. Every task<T> the spawned task awaits shares its context.
 class task_context {
  public:
-  explicit task_context(scheduler& s) noexcept : sched_(&s), confined_(s.confines_tasks()) {}
+  explicit task_context(scheduler& s, std::source_location created = {}) noexcept
+      : sched_(&s), created_(created), confined_(s.confines_tasks()) {}
   task_context(const task_context&) = delete;
   task_context& operator=(const task_context&) = delete;
   virtual ~task_context() = default;
 
   scheduler& sched() const noexcept { return *sched_; }
+  // Where the task was spawned (spawn's or create_task's caller); line 0 when unknown.
+  const std::source_location& created() const noexcept { return created_; }
 
   // Whether a cancellation was requested and has not yet been thrown at the task.
   bool cancel_requested() const noexcept { return cancel_.load(std::memory_order_acquire); }
@@ -175,6 +197,7 @@ class task_context {
 
   // An awaiter unregisters its wait when it resumes, before it is destroyed.
   void end_wait(cancellable_wait* w) noexcept {
+    detail::last_resumed_task = created_;
     if (confined_) {
       if (wait_ == w) wait_ = nullptr;
       return;
@@ -186,6 +209,7 @@ class task_context {
   // Spends a requested cancellation: true when there was one (the caller then throws it, or
   // has passed it on, as a join does to the task it awaits). On the task's own thread.
   bool take_cancel() noexcept {
+    detail::last_resumed_task = created_;
     if (!cancel_.load(std::memory_order_acquire)) return false;
     if (confined_) return cancel_.exchange(false, std::memory_order_acq_rel);
     std::lock_guard<spin_lock> lock(lock_);
@@ -208,6 +232,7 @@ class task_context {
   }
 
   scheduler* sched_;
+  std::source_location created_;
   std::atomic<bool> cancel_{false};
   const bool confined_;  // sched_->confines_tasks(): wait_ belongs to its thread, no lock
   spin_lock lock_;       // held for a few instructions; a mutex would double the cost of every wait

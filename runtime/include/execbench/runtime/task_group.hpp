@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <source_location>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -72,16 +73,6 @@ inline std::string what_of(const std::exception_ptr& e) {
   }
 }
 
-inline bool is_cancellation(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const cancelled_error&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
 }  // namespace detail
 
 inline exception_group::exception_group(std::vector<std::exception_ptr> errors)
@@ -100,7 +91,8 @@ class task_group {
   // Throws std::runtime_error once the group is shutting down (a member failed, or the body
   // has ended with an exception) or has ended.
   template <class T>
-  join_handle<T> create_task(task<T> t) {
+  join_handle<T> create_task(task<T> t,
+                             std::source_location created = std::source_location::current()) {
     {
       std::lock_guard<spin_lock> lock(state_->lock);
       if (state_->aborting || state_->ended) {
@@ -108,7 +100,7 @@ class task_group {
                                                : "task group is shutting down");
       }
     }
-    join_handle<T> h = spawn(*sched_, std::move(t));
+    join_handle<T> h = spawn(*sched_, std::move(t), created);
     state_->add(detail::handle_access::state(h), state_);
     return h;
   }
@@ -187,7 +179,7 @@ inline void task_group::member::on_done() noexcept {
   auto k = std::move(keep);  // the node may go with the state once the group has ended
   std::exception_ptr e = task->error();
   std::lock_guard<spin_lock> lock(k->lock);
-  if (e && !detail::is_cancellation(e)) k->fail_locked(e);
+  if (e && !is_cancellation(e)) k->fail_locked(e);
   if (--k->running == 0) k->all_ended.set();
 }
 

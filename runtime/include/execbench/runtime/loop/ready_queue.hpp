@@ -15,6 +15,7 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <source_location>
 #include <utility>
 
 #include "execbench/runtime/loop/callback_queue.hpp"
@@ -26,6 +27,9 @@ struct slow_callback_info {
   std::chrono::nanoseconds duration{0};
   std::chrono::nanoseconds threshold{0};
   bool task_step = false;  // a coroutine resumption rather than a plain callback
+  // For a task step: where its task was created (create_task's, spawn's or
+  // run_until_complete's caller); line 0 when not known (a coroutine not of this library).
+  std::source_location created{};
 };
 
 namespace loop_detail {

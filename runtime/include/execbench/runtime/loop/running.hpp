@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <source_location>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -27,9 +28,9 @@ namespace execbench::rt {
 // asyncio.run: run `main` on a new event loop until it completes, then cancel whatever tasks it
 // left and let them end (shutdown); its value, or its exception.
 template <class T>
-T run(task<T> main) {
+T run(task<T> main, std::source_location created = std::source_location::current()) {
   event_loop loop;
-  auto h = loop.create_task(std::move(main));
+  auto h = loop.create_task(std::move(main), created);
   try {
     loop.run_until_complete(h);
   } catch (...) {
@@ -52,8 +53,9 @@ auto sleep(std::chrono::duration<Rep, Period> d) {
 
 // asyncio.create_task on the running loop.
 template <class T>
-join_handle<T> create_task(task<T> t) {
-  return get_running_loop().create_task(std::move(t));
+join_handle<T> create_task(task<T> t,
+                           std::source_location created = std::source_location::current()) {
+  return get_running_loop().create_task(std::move(t), created);
 }
 
 // asyncio.to_thread: run fn() on the running loop's default executor; the awaiting task resumes

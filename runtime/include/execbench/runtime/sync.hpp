@@ -49,9 +49,12 @@ class queued_wait : public cancellable_wait {
   void cancel_wait() noexcept override;
 
   // The common await_suspend: `try_now` (under the lock) either completes the operation (it
-  // returns true) or not, and then the waiter joins the queue. Returns whether to suspend.
-  template <class Promise, class TryNow>
-  bool suspend(std::coroutine_handle<Promise> h, TryNow try_now);
+  // returns true) or not, and then the waiter joins the queue, after which `after_queued` runs
+  // (outside the lock; it must not touch the awaiter, which another thread may be resuming by
+  // then). Returns whether to suspend.
+  template <class Promise, class TryNow, class AfterQueued = void (*)()>
+  bool suspend(std::coroutine_handle<Promise> h, TryNow try_now,
+               AfterQueued after_queued = [] {});
 
   // The common await_resume: throws cancelled_error unless the wait was granted.
   void resume_or_throw() {
@@ -107,8 +110,9 @@ inline void queued_wait::cancel_wait() noexcept {
   if (mine) resume_later();
 }
 
-template <class Promise, class TryNow>
-bool queued_wait::suspend(std::coroutine_handle<Promise> h, TryNow try_now) {
+template <class Promise, class TryNow, class AfterQueued>
+bool queued_wait::suspend(std::coroutine_handle<Promise> h, TryNow try_now,
+                          AfterQueued after_queued) {
   ctx = context_of(h);
   self = h;
   if (ctx == nullptr) {
@@ -122,7 +126,10 @@ bool queued_wait::suspend(std::coroutine_handle<Promise> h, TryNow try_now) {
     done = try_now();
     if (!done) queue_->push_back(this);
   }
-  if (!done) return true;
+  if (!done) {
+    after_queued();
+    return true;
+  }
   granted = true;  // done at once: the await succeeds
   ctx->end_wait(this);
   return false;
@@ -265,15 +272,16 @@ class condition {
 
   // With the lock held: release it, wait for a notify, hold it again.
   task<void> wait() {
-    lock_->release();
+    bool released = false;
     bool cancelled = false;
     try {
-      co_await notified_awaiter(*this);
+      co_await notified_awaiter(*this, released);
     } catch (const cancelled_error&) {
       cancelled = true;
     }
-    // The lock is held again however the wait ended (a cancellation meanwhile is kept).
-    for (;;) {
+    // The lock is held again however the wait ended (a cancellation meanwhile is kept); a wait
+    // cancelled before it began never let it go.
+    while (released) {
       try {
         co_await lock_->acquire();
         break;
@@ -310,15 +318,29 @@ class condition {
   void notify_all() noexcept { notify(static_cast<std::size_t>(-1)); }
 
  private:
+  // Joins the waiters, then releases the lock: in that order, so that a notify made as soon as
+  // the lock is free (by a task on another thread) finds this waiter.
   class [[nodiscard]] notified_awaiter final : public detail::queued_wait {
    public:
-    explicit notified_awaiter(condition& c) noexcept : queued_wait(c.waiters_lock_, c.waiters_) {}
+    notified_awaiter(condition& c, bool& released) noexcept
+        : queued_wait(c.waiters_lock_, c.waiters_), held_(c.lock_), released_(&released) {}
     bool await_ready() const noexcept { return false; }
     template <class Promise>
     bool await_suspend(std::coroutine_handle<Promise> h) {
-      return suspend(h, [] { return false; });
+      rt::lock* l = held_;  // the awaiter may be gone once queued: only locals after that
+      return suspend(
+          h,
+          [this] {
+            *released_ = true;  // before it is queued: nobody can resume the task yet
+            return false;
+          },
+          [l] { l->release(); });
     }
     void await_resume() { resume_or_throw(); }
+
+   private:
+    rt::lock* held_;  // the condition's lock, which the waiting task holds
+    bool* released_;
   };
 
   rt::lock* lock_;

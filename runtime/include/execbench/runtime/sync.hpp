@@ -71,6 +71,7 @@ class queued_wait : public cancellable_wait {
 class wait_queue {
  public:
   bool empty() const noexcept { return head_ == nullptr; }
+  std::size_t size() const noexcept { return size_; }
   queued_wait* front() const noexcept { return head_; }
   void push_back(queued_wait* w) noexcept {
     w->prev = tail_;
@@ -78,12 +79,14 @@ class wait_queue {
     (tail_ != nullptr ? tail_->next : head_) = w;
     tail_ = w;
     w->linked = true;
+    ++size_;
   }
   void unlink(queued_wait* w) noexcept {
     (w->prev != nullptr ? w->prev->next : head_) = w->next;
     (w->next != nullptr ? w->next->prev : tail_) = w->prev;
     w->prev = w->next = nullptr;
     w->linked = false;
+    --size_;
   }
   // The oldest waiter, off the queue and granted; the caller resumes it after the lock.
   queued_wait* grant_front() noexcept {
@@ -96,6 +99,7 @@ class wait_queue {
  private:
   queued_wait* head_ = nullptr;
   queued_wait* tail_ = nullptr;
+  std::size_t size_ = 0;
 };
 
 inline void queued_wait::cancel_wait() noexcept {
@@ -198,6 +202,11 @@ class semaphore {
     std::lock_guard<spin_lock> held(lock_);
     return permits_ == 0 || !waiters_.empty();
   }
+  // How many tasks wait in acquire() now.
+  std::size_t waiting() const noexcept {
+    std::lock_guard<spin_lock> held(lock_);
+    return waiters_.size();
+  }
 
  private:
   mutable spin_lock lock_;
@@ -252,6 +261,8 @@ class lock {
     }
   }
   bool locked() const noexcept { return sem_.locked(); }
+  // How many tasks wait for it now.
+  std::size_t waiting() const noexcept { return sem_.waiting(); }
 
  private:
   semaphore sem_;

@@ -105,6 +105,23 @@ inline std::logic_error not_in_a_spawned_task(const char* what) {
                           "(rt::spawn, or the runtime's run)");
 }
 
+// Awaiting this yields the context of the awaiting task, which must be a spawned one: outside a
+// spawned task it throws not_in_a_spawned_task(what), `what` naming the awaitable that needs it.
+struct spawned_context {
+  const char* what;
+  task_context* ctx = nullptr;
+  bool await_ready() const noexcept { return false; }
+  template <class Promise>
+  bool await_suspend(std::coroutine_handle<Promise> h) noexcept {
+    ctx = context_of(h);
+    return false;
+  }
+  task_context* await_resume() const {
+    if (ctx == nullptr) throw not_in_a_spawned_task(what);
+    return ctx;
+  }
+};
+
 // A handle to gather, and whether its value is moved out (given as an rvalue, or a task).
 template <class T, bool Moving>
 struct gathered {
@@ -155,12 +172,12 @@ class gather_state {
 // its own), it records the outcome and tells the gather. It keeps the gather's state alive
 // while it waits.
 template <class T, bool Moving>
-class gather_slot final : public join_waiter {
+class gather_slot final : public kept_waiter<void> {
  public:
-  void watch(join_handle<T> h, gather_state* g, std::shared_ptr<void> keep) {
+  void watch(join_handle<T> h, gather_state* g, std::shared_ptr<void> state) {
     handle_ = std::move(h);
     gather_ = g;
-    keep_ = std::move(keep);
+    keep = std::move(state);
     if (!handle_access::state(handle_)->add_waiter(this)) on_done();
   }
 
@@ -180,17 +197,15 @@ class gather_slot final : public join_waiter {
       error = std::current_exception();
       result.set_error(error);
     }
-    auto keep = std::move(keep_);  // this slot may go with the state once the gather returns
+    auto k = std::move(keep);  // this slot may go with the state once the gather returns
     gather_->finished(error);
   }
-  void on_dropped() noexcept override { auto keep = std::move(keep_); }
 
   outcome<T> result;
 
  private:
   join_handle<T> handle_;
   gather_state* gather_ = nullptr;
-  std::shared_ptr<void> keep_;
 };
 
 // Waits until the gather is decided. A cancellation of the gathering task is passed on to every
@@ -216,7 +231,7 @@ using gathered_result_t = std::conditional_t<Outcomes, outcome<T>, value_or_mono
 
 template <bool Outcomes, class... G>
 task<std::tuple<gathered_result_t<Outcomes, typename G::value_type>...>> gather_tuple(G... gs) {
-  if (co_await current_context{} == nullptr) throw not_in_a_spawned_task("rt::gather");
+  co_await spawned_context{"rt::gather"};
   struct state_type : gather_state {
     using gather_state::gather_state;
     std::tuple<gather_slot<typename G::value_type, G::moving>...> slots;
@@ -241,7 +256,7 @@ task<std::tuple<gathered_result_t<Outcomes, typename G::value_type>...>> gather_
 
 template <bool Outcomes, bool Moving, class T>
 task<std::vector<gathered_result_t<Outcomes, T>>> gather_vector(std::vector<join_handle<T>> hs) {
-  if (co_await current_context{} == nullptr) throw not_in_a_spawned_task("rt::gather");
+  co_await spawned_context{"rt::gather"};
   struct state_type : gather_state {
     state_type(std::size_t n) : gather_state(n, Outcomes), slots(n) {}
     std::vector<gather_slot<T, Moving>> slots;
@@ -275,15 +290,13 @@ std::vector<join_handle<T>> spawn_all(scheduler& s, std::vector<task<T>> ts) {
 
 template <bool Outcomes, class T>
 task<std::vector<gathered_result_t<Outcomes, T>>> gather_tasks(std::vector<task<T>> ts) {
-  task_context* self = co_await current_context{};
-  if (self == nullptr) throw not_in_a_spawned_task("rt::gather");
+  task_context* self = co_await spawned_context{"rt::gather"};
   co_return co_await gather_vector<Outcomes, true>(spawn_all(self->sched(), std::move(ts)));
 }
 
 template <bool Outcomes, class... Ts>
 task<std::tuple<gathered_result_t<Outcomes, Ts>...>> gather_tasks(task<Ts>... ts) {
-  task_context* self = co_await current_context{};
-  if (self == nullptr) throw not_in_a_spawned_task("rt::gather");
+  task_context* self = co_await spawned_context{"rt::gather"};
   // Braced initialisation spawns left to right (function arguments have no set order).
   std::tuple<join_handle<Ts>...> hs{spawn(self->sched(), std::move(ts))...};
   co_return co_await std::apply(

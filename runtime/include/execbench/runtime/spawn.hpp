@@ -79,6 +79,20 @@ class join_waiter {
   ~join_waiter() = default;
 };
 
+// A join_waiter that keeps what it reports to alive while it waits: it lets go when told the
+// task was dropped, and its on_done takes `keep` out before reporting, since the node may go
+// with what it keeps.
+template <class Keep>
+class kept_waiter : public join_waiter {
+ public:
+  void on_dropped() noexcept override { auto k = std::move(keep); }
+
+  std::shared_ptr<Keep> keep;
+
+ protected:
+  ~kept_waiter() = default;
+};
+
 // The coroutine that owns a spawned task: it awaits it and stores the outcome.
 struct root_coro {
   std::coroutine_handle<root_promise> h;
@@ -512,14 +526,7 @@ inline void detail::join_state_base::complete() noexcept {
 }
 
 inline void detail::write_unretrieved(const std::exception_ptr& e) noexcept {
-  const char* what = "an exception that is not a std::exception";
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    what = x.what();
-  } catch (...) {
-  }
-  std::fprintf(stderr, "execbench: a task's exception was never retrieved: %s\n", what);
+  std::fprintf(stderr, "execbench: a task's exception was never retrieved: %s\n", what_of(e));
 }
 
 inline detail::join_state_base::~join_state_base() {

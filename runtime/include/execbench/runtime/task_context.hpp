@@ -41,6 +41,19 @@ inline bool is_cancellation(const std::exception_ptr& e) noexcept {
 namespace detail {
 class root_node;
 
+// The message of the exception `e` holds (valid while `e` is), for the reports that name one.
+inline const char* what_of(const std::exception_ptr& e) noexcept {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (const cancelled_error& x) {
+    return x.what();
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
+
 // Where the task whose coroutine last resumed on this thread was created: its context notes it
 // at each resumption (end_wait, take_cancel), a single store, so that the loop's debug mode can
 // say which task a slow step was (slow_callback_info::created). A location, not the context:

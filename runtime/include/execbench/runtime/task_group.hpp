@@ -58,28 +58,11 @@ class task_group;
 template <class Body>
 auto with_task_group(Body body);
 
-namespace detail {
-
-// The message of an exception, for exception_group's what().
-inline std::string what_of(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (const cancelled_error& x) {
-    return x.what();
-  } catch (...) {
-    return "an exception that is not a std::exception";
-  }
-}
-
-}  // namespace detail
-
 inline exception_group::exception_group(std::vector<std::exception_ptr> errors)
     : errors_(std::move(errors)) {
   what_ = std::to_string(errors_.size()) + (errors_.size() == 1 ? " failure" : " failures") +
           " in a task group";
-  if (!errors_.empty()) what_ += "; the first: " + detail::what_of(errors_.front());
+  if (!errors_.empty()) what_ += std::string("; the first: ") + detail::what_of(errors_.front());
 }
 
 class task_group {
@@ -114,11 +97,9 @@ class task_group {
   struct state;
 
   // A member's place in the group: told when it ends (a join_waiter).
-  struct member final : detail::join_waiter {
+  struct member final : detail::kept_waiter<state> {
     std::shared_ptr<detail::join_state_base> task;
-    std::shared_ptr<state> keep;
     void on_done() noexcept override;
-    void on_dropped() noexcept override { auto k = std::move(keep); }
   };
 
   struct state {
@@ -199,8 +180,7 @@ auto with_task_group(Body body) {
   using body_task = std::invoke_result_t<Body&, task_group&>;
   using R = typename body_task::value_type;
   return [](Body b) -> task<R> {
-    task_context* self = co_await detail::current_context{};
-    if (self == nullptr) throw detail::not_in_a_spawned_task("rt::with_task_group");
+    task_context* self = co_await detail::spawned_context{"rt::with_task_group"};
     task_group tg(self->sched(), self);
     auto& st = *tg.state_;
     detail::body_result<R> result;

@@ -31,14 +31,12 @@ namespace detail {
 // Told when one watched task ends; calls `ended(index)` on the shared state, which it keeps
 // alive until then.
 template <class State>
-struct ending_watch final : join_waiter {
-  std::shared_ptr<State> keep;
+struct ending_watch final : kept_waiter<State> {
   std::size_t index = 0;
   void on_done() noexcept override {
-    auto k = std::move(keep);  // the node may go with the state
+    auto k = std::move(this->keep);
     k->ended(index);
   }
-  void on_dropped() noexcept override { auto k = std::move(keep); }
 };
 
 template <class T>
@@ -148,8 +146,7 @@ task<T> shield(join_handle<T> h) {
 // The same for a task, spawned on the awaiting task's runtime first.
 template <class T>
 task<T> shield(task<T> t) {
-  task_context* self = co_await detail::current_context{};
-  if (self == nullptr) throw detail::not_in_a_spawned_task("rt::shield");
+  task_context* self = co_await detail::spawned_context{"rt::shield"};
   co_return co_await shield(spawn(self->sched(), std::move(t)));
 }
 

@@ -75,8 +75,7 @@ task<T> timeout(std::chrono::duration<Rep, Period> delay, task<T> t) {
 
 template <class T>
 task<T> event_loop::timeout(duration delay, task<T> t) {
-  task_context* self = co_await detail::current_context{};
-  if (self == nullptr) throw detail::not_in_a_spawned_task("event_loop::timeout");
+  task_context* self = co_await detail::spawned_context{"event_loop::timeout"};
   // The timer and this task run on the loop's thread, and every way out of this frame cancels
   // the timer first: `expired` and `self` are safe to touch from its callback.
   bool expired = false;

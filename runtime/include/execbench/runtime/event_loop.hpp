@@ -263,12 +263,12 @@ class event_loop : public scheduler {
   template <class T>
   task<T> timeout(duration delay, task<T> t);
 
-  // Await `t`; if it has not finished after `timeout`, cancel it, wait for it to end and throw
-  // timeout_error.
+  // Await `t` (or the task of `h`) in the awaiting task; if it has not finished after `limit`,
+  // cancel it, wait for it to end and throw timeout_error: timeout(limit, t).
   template <class T>
-  task<T> wait_for(task<T> t, duration timeout);
+  task<T> wait_for(task<T> t, duration limit);
   template <class T>
-  task<T> wait_for(join_handle<T> h, duration timeout);
+  task<T> wait_for(join_handle<T> h, duration limit);
 
   // ---- debug mode and statistics ----
 

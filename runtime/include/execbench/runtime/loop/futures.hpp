@@ -31,39 +31,25 @@ task<std::tuple<value_or_monostate_t<Ts>...>> event_loop::gather(task<Ts>... ts)
   return rt::gather(std::move(ts)...);
 }
 
+namespace loop_detail {
+
+// A task that awaits `h` (its value moved out): what wait_for puts under a timeout.
 template <class T>
-task<T> event_loop::wait_for(task<T> t, duration timeout) {
-  co_return co_await wait_for(create_task(std::move(t)), timeout);
+task<T> awaiting(join_handle<T> h) {
+  co_return co_await std::move(h);
+}
+
+}  // namespace loop_detail
+
+// asyncio's wait_for, as Python 3.12 builds it: timeout() around the awaited work.
+template <class T>
+task<T> event_loop::wait_for(task<T> t, duration limit) {
+  return timeout(limit, std::move(t));
 }
 
 template <class T>
-task<T> event_loop::wait_for(join_handle<T> h, duration timeout) {
-  bool timed_out = false;
-  timer_handle timer = call_later(timeout, [h, &timed_out]() mutable {
-    timed_out = true;
-    h.cancel();
-  });
-  try {
-    if constexpr (std::is_void_v<T>) {
-      co_await h;
-      timer.cancel();
-      co_return;
-    } else {
-      T value = co_await std::move(h);
-      timer.cancel();
-      co_return value;
-    }
-  } catch (const cancelled_error&) {
-    timer.cancel();
-    if (!timed_out) throw;
-  } catch (...) {
-    timer.cancel();
-    throw;
-  }
-  // Only the timeout path gets here: report it, unless this task itself is being cancelled.
-  task_context* self = co_await detail::current_context{};
-  if (self != nullptr && self->cancel_requested()) throw cancelled_error{};
-  throw timeout_error{};
+task<T> event_loop::wait_for(join_handle<T> h, duration limit) {
+  return timeout(limit, loop_detail::awaiting(std::move(h)));
 }
 
 }  // namespace execbench::rt

@@ -4,16 +4,9 @@
 # loop stands on its own. Then one of its programs runs.
 #   asyncio_article_standalone.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
-build_dir=$1
-source_dir=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
-cmake -S "$source_dir/examples/asyncio_article" -B "$work/build" -G Ninja \
-      -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$work/prefix" \
-      -DCMAKE_DISABLE_FIND_PACKAGE_Boost=ON -DCMAKE_DISABLE_FIND_PACKAGE_TBB=ON >/dev/null
-cmake --build "$work/build" -j "$(nproc 2>/dev/null || echo 2)"
+source "$(dirname "$0")/installed_example.sh"
+build_installed_example "$1" "$2" asyncio_article \
+  -DCMAKE_DISABLE_FIND_PACKAGE_Boost=ON -DCMAKE_DISABLE_FIND_PACKAGE_TBB=ON
 # Nothing of Boost's or oneTBB's reached the link.
 if grep -rqiE 'boost|tbb' "$work/build/build.ninja"; then
   echo "the loop alone still pulls in Boost or oneTBB:" >&2

@@ -5,15 +5,8 @@
 # runtime's rows, measured and verified.
 #   own_runtime_check.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
-build_dir=$1
-source_dir=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
-cmake -S "$source_dir/examples/own_runtime" -B "$work/build" -G Ninja \
-      -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
-cmake --build "$work/build" -j "$(nproc 2>/dev/null || echo 2)"
+source "$(dirname "$0")/installed_example.sh"
+build_installed_example "$1" "$2" own_runtime
 "$work/build/own_runtime_suite" --gtest_brief=1
 "$work/build/own_bench" --benchmark_filter='^cpu_fanout/' --workers=2 --quick \
   --benchmark_out="$work/report.json" --benchmark_out_format=json >/dev/null

@@ -107,15 +107,9 @@ inline std::logic_error not_in_a_spawned_task(const char* what) {
 
 // Awaiting this yields the context of the awaiting task, which must be a spawned one: outside a
 // spawned task it throws not_in_a_spawned_task(what), `what` naming the awaitable that needs it.
-struct spawned_context {
+struct spawned_context : current_context {
+  explicit spawned_context(const char* what_needs_it) noexcept : what(what_needs_it) {}
   const char* what;
-  task_context* ctx = nullptr;
-  bool await_ready() const noexcept { return false; }
-  template <class Promise>
-  bool await_suspend(std::coroutine_handle<Promise> h) noexcept {
-    ctx = context_of(h);
-    return false;
-  }
   task_context* await_resume() const {
     if (ctx == nullptr) throw not_in_a_spawned_task(what);
     return ctx;

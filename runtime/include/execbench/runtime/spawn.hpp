@@ -153,6 +153,14 @@ class join_state_base : public root_node {
 
  protected:
   virtual void set_abandoned() noexcept = 0;
+  // The destructor's report, out of line: the destructor stays small enough to be inlined
+  // where the last handle goes (the common case: no exception).
+  [[gnu::cold, gnu::noinline]] void report_if_unretrieved() const noexcept {
+    // A cancellation is not a failure to report.
+    if (!retrieved_.load(std::memory_order_relaxed) && !is_cancellation(error_)) {
+      unretrieved_handler.load()(error_);
+    }
+  }
   void rethrow_if_error() const {
     if (error_) {
       retrieved_.store(true, std::memory_order_relaxed);
@@ -428,9 +436,10 @@ struct detail::handle_access {
 };
 
 // Start `t` on `s`: it runs concurrently with the caller, first resumed by `s`. `created`:
-// where, for the loop's debug mode (the caller's line by default).
-template <class T>
-join_handle<T> spawn(scheduler& s, task<T> t,
+// where, for the loop's debug mode (the caller's line by default). Typed on the scheduler, so
+// that on a final runtime type its schedule() is a direct call.
+template <class T, std::derived_from<scheduler> S>
+join_handle<T> spawn(S& s, task<T> t,
                      std::source_location created = std::source_location::current()) {
   auto st = std::make_shared<detail::join_state<T>>(s, created);
   auto frame = detail::run_root<T>(st.get(), std::move(t)).h;
@@ -550,8 +559,7 @@ inline void detail::write_unretrieved(const std::exception_ptr& e) noexcept {
 }
 
 inline detail::join_state_base::~join_state_base() {
-  // A cancellation is not a failure to report.
-  if (failed() && !retrieved_.load(std::memory_order_relaxed)) unretrieved_handler.load()(error_);
+  if (error_) [[unlikely]] report_if_unretrieved();
 }
 
 inline void detail::join_state_base::abandon() noexcept {

@@ -1,10 +1,10 @@
-// What one spawn costs, counted rather than timed: spawns and awaits 10,000 empty tasks,
-// ROUNDS times, on the runtime named, for valgrind's callgrind (instructions per function,
-// unmoved by a noisy host) and, with alloc_sizes.cpp linked in, a count of the sizes allocated.
-// The body is spawn_many's (bench/include/execbench/bench/primitives.hpp). Built and run as
+// What one spawn costs, counted rather than timed: runs spawn_many's body (spawn and await
+// 10,000 empty tasks, bench/include/execbench/bench/primitives.hpp) ROUNDS times on the runtime
+// named, for valgrind's callgrind (instructions per function, unmoved by a noisy host) and, with
+// alloc_sizes.cpp linked in, a count of the sizes allocated. Built and run as
 // docs/measurements.md shows ("Where spawning's cost went").
 //
-//   spawn_probe RUNTIME ROUNDS      e.g. spawn_probe loop 20
+//   spawn_probe RUNTIME ROUNDS      e.g. spawn_probe loop 10
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -12,36 +12,23 @@
 #include <tuple>
 #include <vector>
 
+#include "execbench/bench/primitives.hpp"
 #include "execbench/runtime/all_runtimes.hpp"
 
 namespace rt = execbench::rt;
+namespace bench = execbench::bench;
 
 namespace {
 
-constexpr std::size_t tasks = 10'000;
-
-rt::task<void> empty_task(std::atomic<std::size_t>& ran) {
-  ran.fetch_add(1, std::memory_order_relaxed);
-  co_return;
-}
-
-template <class R>
-rt::task<std::size_t> spawn_all(R& r, std::vector<rt::join_handle<void>>& handles,
-                                std::atomic<std::size_t>& ran) {
-  for (std::size_t i = 0; i < tasks; ++i) handles.push_back(rt::spawn(r, empty_task(ran)));
-  for (auto& h : handles) co_await h;
-  handles.clear();
-  co_return ran.exchange(0, std::memory_order_relaxed);
-}
-
 template <class R>
 int probe(int rounds) {
+  constexpr std::size_t tasks = bench::primitive_size::spawn_many_tasks;
   R r(1);
   std::vector<rt::join_handle<void>> handles;
   handles.reserve(tasks);
   std::atomic<std::size_t> ran{0};
   std::size_t total = 0;
-  for (int i = 0; i < rounds; ++i) total += r.run(spawn_all(r, handles, ran));
+  for (int i = 0; i < rounds; ++i) total += r.run(bench::detail::spawn_many_once(r, handles, ran));
   if (total != static_cast<std::size_t>(rounds) * tasks) {
     std::fprintf(stderr, "spawn_probe: %zu tasks ran, not %zu\n", total,
                  static_cast<std::size_t>(rounds) * tasks);
